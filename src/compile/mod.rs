@@ -1,0 +1,503 @@
+//! Compilation: IR → [`Program`], a bitmask evaluator.
+//!
+//! Each predicate `p` owns two bits of a target's *literal bits*: bit `2p` is
+//! set when `p` is definitely true, bit `2p + 1` when it is definitely false;
+//! neither is set when it is unknown. A literal `p` is definitely true when bit
+//! `2p` is set, and `!p` when bit `2p + 1` is.
+//!
+//! A requirement in negation normal form is definitely true exactly when the
+//! *monotone* Boolean formula over those literal bits is true (an `and` is true
+//! when all operands are, an `or` when one is). So it can be written as
+//! clauses: the target passes when every clause shares a bit with the target's
+//! literal bits. Negation needs no special case and unknowns can never make a
+//! clause pass, which is what fail-closed means.
+//!
+//! Converting to clauses can blow up (`(a and b) or (c and d) or …`), so a
+//! requirement whose clauses would exceed [`MAX_CLAUSES`] is compiled instead
+//! into a small postfix *mask program* over the same bits, linear in its size.
+//! There is no limit on the number of predicates: literal bits are a vector of
+//! 64-bit words.
+
+mod tri;
+
+use smallvec::SmallVec;
+
+pub use tri::Tri;
+
+use crate::ast::CmpOp;
+use crate::ir::{Formula, Ir, Lit, Predicate};
+use crate::schema::AttrKind;
+use crate::target::{Target, ValueRef};
+
+/// Most clauses one requirement may expand to before it is compiled as a
+/// mask program instead.
+pub const MAX_CLAUSES: usize = 64;
+
+/// A target's literal bits for one program: two bits a predicate.
+pub type Bits = SmallVec<[u64; 2]>;
+
+/// The test a compiled predicate applies to an attribute's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Test {
+    Flag,
+    Known,
+    NumCmp(CmpOp, i64),
+    NumIn(Vec<i64>),
+    TextIn(Vec<String>),
+}
+
+/// A predicate bound to an attribute name and kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Check {
+    attr: Box<str>,
+    kind: AttrKind,
+    test: Test,
+}
+
+impl Check {
+    /// The predicate's value on `target`. A value of the wrong kind counts as
+    /// undeclared (catalog readers reject such values before they get here).
+    fn eval(&self, target: &Target) -> Tri {
+        let value = target.get(&self.attr).filter(|v| kind_of(*v) == self.kind);
+        match (&self.test, value) {
+            (Test::Known, v) => Tri::from_bool(v.is_some()),
+            (_, None) => Tri::Unknown,
+            (Test::Flag, Some(ValueRef::Flag(b))) => Tri::from_bool(b),
+            (Test::NumCmp(op, n), Some(ValueRef::Number(v))) => Tri::from_bool(op.holds(&v, n)),
+            (Test::NumIn(ns), Some(ValueRef::Number(v))) => {
+                Tri::from_bool(ns.binary_search(&v).is_ok())
+            }
+            (Test::TextIn(ss), Some(ValueRef::Text(v))) => {
+                Tri::from_bool(ss.binary_search_by(|s| s.as_str().cmp(v)).is_ok())
+            }
+            _ => Tri::Unknown,
+        }
+    }
+}
+
+fn kind_of(v: ValueRef<'_>) -> AttrKind {
+    match v {
+        ValueRef::Flag(_) => AttrKind::Flag,
+        ValueRef::Number(_) => AttrKind::Number,
+        ValueRef::Text(_) => AttrKind::Text,
+    }
+}
+
+/// One step of a mask program (postfix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// Push whether the literal bit is set.
+    Bit(u32),
+    /// Pop `n` values, push whether all are set.
+    And(u32),
+    /// Pop `n` values, push whether one is set.
+    Or(u32),
+}
+
+/// How one requirement is checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Code {
+    /// Clauses `clauses[start..end]`: every one must meet the literal bits.
+    Clauses { start: u32, end: u32 },
+    /// Mask program `ops[start..end]`.
+    Mask { start: u32, end: u32 },
+}
+
+/// A compiled policy: checks on target attributes and a bitmask evaluator.
+///
+/// Immutable, `Send + Sync`. Usually reached through [`crate::Policy`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    checks: Vec<Check>,
+    words: usize,
+    /// Clause terms: (word index, mask). A clause meets the bits when one of
+    /// its terms does.
+    terms: Vec<(u32, u64)>,
+    /// Clauses as ranges of `terms`.
+    clauses: Vec<(u32, u32)>,
+    ops: Vec<Op>,
+    codes: Vec<Code>,
+    /// The requirements' formulas, kept for explanations.
+    formulas: Vec<Formula>,
+}
+
+/// Compiles lowered IR into a [`Program`].
+///
+/// ```
+/// let src = "require soc2 or iso27001";
+/// let ast = eligo::syntax::parse(src)?;
+/// let ir = eligo::ir::lower(&ast, src, &eligo::Schema::standard()).unwrap();
+/// let program = eligo::compile::compile(&ir);
+/// assert_eq!(program.clause_count(), 1);
+/// let t = eligo::Target::builder("p", "m").attr("iso27001", true).build();
+/// assert!(program.passes(&program.encode(&t)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compile(ir: &Ir) -> Program {
+    let checks = ir
+        .predicates
+        .iter()
+        .map(|p| {
+            let def = ir.schema.at(p.attr());
+            let attr: Box<str> = def.map_or("", |d| d.name()).into();
+            let kind = def.map_or(AttrKind::Flag, |d| d.kind());
+            let test = match p {
+                Predicate::Flag(_) => Test::Flag,
+                Predicate::Known(_) => Test::Known,
+                Predicate::NumCmp(_, op, n) => Test::NumCmp(*op, *n),
+                Predicate::NumIn(_, ns) => Test::NumIn(ns.clone()),
+                Predicate::TextIn(_, ss) => Test::TextIn(ss.clone()),
+            };
+            Check { attr, kind, test }
+        })
+        .collect::<Vec<_>>();
+    let mut program = Program {
+        words: (2 * checks.len()).div_ceil(64),
+        checks,
+        terms: Vec::new(),
+        clauses: Vec::new(),
+        ops: Vec::new(),
+        codes: Vec::new(),
+        formulas: Vec::new(),
+    };
+    for req in &ir.requirements {
+        let code = match to_clauses(&req.formula) {
+            Some(clauses) => {
+                let start = program.clauses.len() as u32;
+                for clause in clauses {
+                    let t0 = program.terms.len() as u32;
+                    for bit in clause {
+                        let (w, m) = ((bit / 64), 1u64 << (bit % 64));
+                        let in_clause = program.terms.len() as u32 > t0;
+                        match program.terms.last_mut() {
+                            Some((lw, lm)) if in_clause && *lw == w => *lm |= m,
+                            _ => program.terms.push((w, m)),
+                        }
+                    }
+                    program.clauses.push((t0, program.terms.len() as u32));
+                }
+                Code::Clauses {
+                    start,
+                    end: program.clauses.len() as u32,
+                }
+            }
+            None => {
+                let start = program.ops.len() as u32;
+                emit(&req.formula, &mut program.ops);
+                Code::Mask {
+                    start,
+                    end: program.ops.len() as u32,
+                }
+            }
+        };
+        program.codes.push(code);
+        program.formulas.push(req.formula.clone());
+    }
+    program
+}
+
+/// The literal bit of `lit`.
+fn bit(lit: Lit) -> u32 {
+    (2 * lit.pred + usize::from(!lit.positive)) as u32
+}
+
+/// Expands a formula into clauses of sorted literal bits, or `None` when
+/// there would be more than [`MAX_CLAUSES`].
+fn to_clauses(f: &Formula) -> Option<Vec<Vec<u32>>> {
+    let clauses = match f {
+        Formula::Lit(l) => vec![vec![bit(*l)]],
+        Formula::And(xs) => {
+            let mut all = Vec::new();
+            for x in xs {
+                all.extend(to_clauses(x)?);
+                if all.len() > MAX_CLAUSES {
+                    return None;
+                }
+            }
+            all
+        }
+        Formula::Or(xs) => {
+            let mut acc: Vec<Vec<u32>> = vec![Vec::new()];
+            for x in xs {
+                let cx = to_clauses(x)?;
+                if acc.len().saturating_mul(cx.len()) > MAX_CLAUSES {
+                    return None;
+                }
+                acc = acc
+                    .iter()
+                    .flat_map(|a| {
+                        cx.iter().map(move |c| {
+                            let mut merged = a.clone();
+                            merged.extend_from_slice(c);
+                            merged
+                        })
+                    })
+                    .collect();
+            }
+            acc
+        }
+    };
+    Some(simplify(clauses))
+}
+
+/// Sorts and dedups each clause, then drops clauses that contain another
+/// (if the smaller one meets the bits, so does the larger).
+fn simplify(mut clauses: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
+    for c in &mut clauses {
+        c.sort_unstable();
+        c.dedup();
+    }
+    clauses.sort_by_key(Vec::len);
+    clauses.dedup();
+    let mut kept: Vec<Vec<u32>> = Vec::with_capacity(clauses.len());
+    for c in clauses {
+        let subsumed = kept
+            .iter()
+            .any(|k| k.iter().all(|b| c.binary_search(b).is_ok()));
+        if !subsumed {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Emits `f` as postfix mask-program steps.
+fn emit(f: &Formula, ops: &mut Vec<Op>) {
+    match f {
+        Formula::Lit(l) => ops.push(Op::Bit(bit(*l))),
+        Formula::And(xs) | Formula::Or(xs) => {
+            for x in xs {
+                emit(x, ops);
+            }
+            let n = xs.len() as u32;
+            ops.push(if matches!(f, Formula::And(_)) {
+                Op::And(n)
+            } else {
+                Op::Or(n)
+            });
+        }
+    }
+}
+
+impl Program {
+    /// Computes a target's literal bits for this program.
+    pub fn encode(&self, target: &Target) -> Bits {
+        let mut bits: Bits = SmallVec::from_elem(0, self.words);
+        for (p, check) in self.checks.iter().enumerate() {
+            let b = match check.eval(target) {
+                Tri::True => 2 * p,
+                Tri::False => 2 * p + 1,
+                Tri::Unknown => continue,
+            };
+            if let Some(w) = bits.get_mut(b / 64) {
+                *w |= 1 << (b % 64);
+            }
+        }
+        bits
+    }
+
+    /// The value of every predicate on `target`, in predicate order.
+    pub fn predicate_values(&self, target: &Target) -> Vec<Tri> {
+        self.checks.iter().map(|c| c.eval(target)).collect()
+    }
+
+    /// Whether literal bits `bits` pass every requirement.
+    pub fn passes(&self, bits: &[u64]) -> bool {
+        let clauses_ok = self
+            .clauses
+            .iter()
+            .all(|&(s, e)| self.clause_meets(s, e, bits));
+        clauses_ok
+            && self.codes.iter().all(|c| match *c {
+                Code::Clauses { .. } => true,
+                Code::Mask { start, end } => self.run_mask(start, end, bits),
+            })
+    }
+
+    /// Whether requirement `index` passes with literal bits `bits`.
+    pub fn requirement_passes(&self, index: usize, bits: &[u64]) -> bool {
+        match self.codes.get(index) {
+            Some(&Code::Clauses { start, end }) => self
+                .clauses
+                .get(start as usize..end as usize)
+                .is_some_and(|cs| cs.iter().all(|&(s, e)| self.clause_meets(s, e, bits))),
+            Some(&Code::Mask { start, end }) => self.run_mask(start, end, bits),
+            None => false,
+        }
+    }
+
+    fn clause_meets(&self, start: u32, end: u32, bits: &[u64]) -> bool {
+        self.terms
+            .get(start as usize..end as usize)
+            .is_some_and(|ts| {
+                ts.iter()
+                    .any(|&(w, m)| bits.get(w as usize).is_some_and(|b| b & m != 0))
+            })
+    }
+
+    fn run_mask(&self, start: u32, end: u32, bits: &[u64]) -> bool {
+        let Some(ops) = self.ops.get(start as usize..end as usize) else {
+            return false;
+        };
+        let mut stack: SmallVec<[bool; 16]> = SmallVec::new();
+        for op in ops {
+            match *op {
+                Op::Bit(b) => stack.push(
+                    bits.get(b as usize / 64)
+                        .is_some_and(|w| w >> (b % 64) & 1 == 1),
+                ),
+                Op::And(n) | Op::Or(n) => {
+                    let at = stack.len().saturating_sub(n as usize);
+                    let v = if matches!(op, Op::And(_)) {
+                        stack[at..].iter().all(|&x| x)
+                    } else {
+                        stack[at..].iter().any(|&x| x)
+                    };
+                    stack.truncate(at);
+                    stack.push(v);
+                }
+            }
+        }
+        // A malformed program (never produced by `compile`) fails closed.
+        stack.len() == 1 && stack[0]
+    }
+
+    /// The Kleene value of requirement `index` given predicate values.
+    pub fn requirement_value(&self, index: usize, values: &[Tri]) -> Tri {
+        self.formulas
+            .get(index)
+            .map_or(Tri::False, |f| formula_value(f, values))
+    }
+
+    /// The formula of requirement `index`.
+    pub fn formula(&self, index: usize) -> Option<&Formula> {
+        self.formulas.get(index)
+    }
+
+    /// Number of requirements.
+    pub fn requirement_count(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Number of predicates (each owns two literal bits).
+    pub fn predicate_count(&self) -> usize {
+        self.checks.len()
+    }
+
+    /// Number of clauses over all requirements compiled to clauses.
+    pub fn clause_count(&self) -> usize {
+        self.clauses.len()
+    }
+
+    /// Number of requirements compiled to mask programs.
+    pub fn mask_program_count(&self) -> usize {
+        self.codes
+            .iter()
+            .filter(|c| matches!(c, Code::Mask { .. }))
+            .count()
+    }
+
+    /// The attribute predicate `pred` tests.
+    pub fn predicate_attr(&self, pred: usize) -> Option<&str> {
+        self.checks.get(pred).map(|c| &*c.attr)
+    }
+
+    /// Flips the polarity of one literal bit in the first clause: a
+    /// deliberately wrong program, for tests that show the property tests
+    /// catch a broken compiler.
+    #[doc(hidden)]
+    pub fn corrupt_for_testing(&mut self) -> bool {
+        match self.terms.first_mut() {
+            Some((_, m)) if *m != 0 => {
+                let b = m.trailing_zeros();
+                *m = (*m & !(1 << b)) | (1 << (b ^ 1));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Kleene evaluation of an NNF formula over predicate values. Its recursion
+/// is bounded by the parser's depth limit.
+pub(crate) fn formula_value(f: &Formula, values: &[Tri]) -> Tri {
+    match f {
+        Formula::Lit(l) => lit_value(*l, values),
+        Formula::And(xs) => xs
+            .iter()
+            .fold(Tri::True, |acc, x| acc.and(formula_value(x, values))),
+        Formula::Or(xs) => xs
+            .iter()
+            .fold(Tri::False, |acc, x| acc.or(formula_value(x, values))),
+    }
+}
+
+/// The value of one literal.
+pub(crate) fn lit_value(l: Lit, values: &[Tri]) -> Tri {
+    let v = values.get(l.pred).copied().unwrap_or(Tri::Unknown);
+    if l.positive { v } else { !v }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program(src: &str) -> Program {
+        let ast = crate::syntax::parse(src).unwrap();
+        compile(&crate::ir::lower(&ast, src, &crate::Schema::standard()).unwrap())
+    }
+
+    #[test]
+    fn distributes_small_formulas() {
+        let p = program("require (soc2 and gdpr) or iso27001");
+        assert_eq!(p.clause_count(), 2);
+        assert_eq!(p.mask_program_count(), 0);
+    }
+
+    #[test]
+    fn large_expansions_become_mask_programs() {
+        // 2^8 = 256 clauses in CNF: over the limit.
+        let src = "attribute a0: flag; attribute b0: flag; attribute a1: flag; attribute b1: flag;
+            attribute a2: flag; attribute b2: flag; attribute a3: flag; attribute b3: flag;
+            attribute a4: flag; attribute b4: flag; attribute a5: flag; attribute b5: flag;
+            attribute a6: flag; attribute b6: flag; attribute a7: flag; attribute b7: flag;
+            require (a0 and b0) or (a1 and b1) or (a2 and b2) or (a3 and b3) or (a4 and b4)
+                 or (a5 and b5) or (a6 and b6) or (a7 and b7)";
+        let p = program(src);
+        assert_eq!(p.mask_program_count(), 1);
+        let yes = Target::builder("p", "m")
+            .attr("a5", true)
+            .attr("b5", true)
+            .build();
+        let no = Target::builder("p", "m")
+            .attr("a5", true)
+            .attr("b6", true)
+            .build();
+        assert!(p.passes(&p.encode(&yes)));
+        assert!(!p.passes(&p.encode(&no)));
+    }
+
+    #[test]
+    fn subsumed_clauses_are_dropped() {
+        let p = program("require soc2 and (soc2 or gdpr)");
+        assert_eq!(p.clause_count(), 1);
+    }
+
+    #[test]
+    fn more_than_64_predicates() {
+        let mut src = String::new();
+        for i in 0..100 {
+            src.push_str(&format!("attribute x{i}: flag; require x{i};"));
+        }
+        let p = program(&src);
+        assert_eq!(p.predicate_count(), 100);
+        let mut b = Target::builder("p", "m");
+        for i in 0..100 {
+            b = b.attr(format!("x{i}"), true);
+        }
+        let mut t = b.build();
+        assert!(p.passes(&p.encode(&t)));
+        t.set("x99", false);
+        assert!(!p.passes(&p.encode(&t)));
+    }
+}

@@ -1,0 +1,523 @@
+//! Diagnostics (errors and warnings) and the one place they are rendered.
+//!
+//! Every problem eligo reports is a [`Diagnostic`]: a stable code prefixed by
+//! the stage that found it (`syntax/…`, `compile/…`, `catalog/…`, `io/…`,
+//! `lint/…`), a one-line lowercase message with user input in backticks, an
+//! optional primary span with a label, secondary spans (the first of two
+//! duplicates, say) and an optional help line. An [`Error`] carries every
+//! diagnostic found, not only the first, together with the source text they
+//! point into, and renders them as human text (like a compiler) or as JSON.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::span::{Position, Span};
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Severity {
+    /// The input cannot be used.
+    Error,
+    /// The input works but probably does not do what its author meant.
+    Warning,
+}
+
+/// A span of source text with a short message that is shown under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    span: Span,
+    message: String,
+}
+
+impl Label {
+    /// The underlined span.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The text shown under the span (may be empty).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// One error or warning, with a stable code.
+///
+/// ```
+/// let err = eligo::compile("require soc3;").unwrap_err();
+/// let d = &err.diagnostics()[0];
+/// assert_eq!(d.code(), "compile/unknown-attribute");
+/// assert_eq!(d.message(), "unknown attribute `soc3`");
+/// assert_eq!(d.help(), Some("did you mean `soc2`?"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    primary: Option<Label>,
+    secondary: Vec<Label>,
+    help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error diagnostic with a code such as `compile/type-mismatch`.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// A new warning diagnostic with a code such as `lint/redundant`.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Sets the primary span and the label shown under it.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a secondary span, such as the first of two duplicate statements.
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Sets the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The stable code, e.g. `syntax/unexpected-input`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The primary span, if the diagnostic points into source text.
+    pub fn span(&self) -> Option<Span> {
+        self.primary.as_ref().map(|l| l.span)
+    }
+
+    /// The primary label (span and text), if any.
+    pub fn label(&self) -> Option<&Label> {
+        self.primary.as_ref()
+    }
+
+    /// Secondary labels, e.g. the earlier of two duplicates.
+    pub fn related(&self) -> &[Label] {
+        &self.secondary
+    }
+
+    /// The help line, if any.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+/// Named source text that diagnostics point into.
+///
+/// ```
+/// let src = eligo::SourceText::new("strict.pol", "require soc2;");
+/// assert_eq!(src.name(), "strict.pol");
+/// assert_eq!(src.text(), "require soc2;");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceText {
+    name: String,
+    text: Arc<str>,
+}
+
+impl SourceText {
+    /// Source text with a display name (a path, or `<input>`).
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceText {
+        SourceText {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Which stage an [`Error`] comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The text does not follow the grammar, or exceeds a size or depth limit.
+    Syntax,
+    /// The text parses but is not a valid policy (unknown attribute, wrong
+    /// type, duplicate statement).
+    Compile,
+    /// A provider catalog or target could not be read.
+    Catalog,
+    /// A file could not be read.
+    Io,
+    /// A routing request names a model or target the catalog does not have.
+    Request,
+}
+
+/// A failure to load, parse or compile something, with every diagnostic found.
+///
+/// `Display` renders the diagnostics as human text without colours.
+///
+/// ```
+/// let err = eligo::compile("require soc2 or;").unwrap_err();
+/// assert_eq!(err.kind(), eligo::ErrorKind::Syntax);
+/// let text = err.to_string();
+/// assert!(text.contains("error[syntax/unexpected-input]"), "{text}");
+/// assert!(text.contains("<input>:1:16"), "{text}");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    diagnostics: Vec<Diagnostic>,
+    source: Option<SourceText>,
+}
+
+impl Error {
+    /// An error made of `diagnostics` that point into `source`.
+    ///
+    /// `diagnostics` should not be empty; an empty list renders as one generic
+    /// error.
+    pub fn new(diagnostics: Vec<Diagnostic>, source: Option<SourceText>) -> Error {
+        Error {
+            diagnostics,
+            source,
+        }
+    }
+
+    /// An error with one diagnostic and no source text.
+    pub fn single(diagnostic: Diagnostic) -> Error {
+        Error::new(vec![diagnostic], None)
+    }
+
+    /// The stage the error comes from, read off the first diagnostic's code.
+    pub fn kind(&self) -> ErrorKind {
+        let code = self.diagnostics.first().map_or("", |d| d.code);
+        match code.split('/').next().unwrap_or("") {
+            "syntax" => ErrorKind::Syntax,
+            "catalog" => ErrorKind::Catalog,
+            "io" => ErrorKind::Io,
+            "request" => ErrorKind::Request,
+            _ => ErrorKind::Compile,
+        }
+    }
+
+    /// Every diagnostic, in source order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The source text the diagnostics point into, if any.
+    pub fn source_text(&self) -> Option<&SourceText> {
+        self.source.as_ref()
+    }
+
+    /// Gives the source a display name (a file path), keeping its text.
+    pub fn with_source_name(mut self, name: impl Into<String>) -> Error {
+        if let Some(src) = &mut self.source {
+            src.name = name.into();
+        }
+        self
+    }
+
+    /// Renders every diagnostic as human text; `color` adds ANSI colours.
+    pub fn render(&self, color: bool) -> String {
+        render_human(&self.diagnostics, self.source.as_ref(), color)
+    }
+
+    /// Renders every diagnostic as a JSON array (see [`render_json`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        render_json(&self.diagnostics, self.source.as_ref())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.render(false).trim_end())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Renders diagnostics as human text, compiler style, with the source line
+/// and a caret under the span.
+///
+/// ```
+/// use eligo::{Diagnostic, SourceText, Span, render_human};
+/// let src = SourceText::new("a.pol", "require soc3;");
+/// let d = Diagnostic::error("compile/unknown-attribute", "unknown attribute `soc3`")
+///     .with_label(Span::new(8, 12), "not in the attribute schema");
+/// let text = render_human(&[d], Some(&src), false);
+/// assert!(text.contains(" --> a.pol:1:9"));
+/// assert!(text.contains("1 | require soc3;"));
+/// assert!(text.contains("  |         ^^^^ not in the attribute schema"));
+/// ```
+pub fn render_human(
+    diagnostics: &[Diagnostic],
+    source: Option<&SourceText>,
+    color: bool,
+) -> String {
+    let paint = Paint { on: color };
+    let mut out = String::new();
+    if diagnostics.is_empty() {
+        out.push_str(&paint.red("error"));
+        out.push_str(": unknown error\n");
+    }
+    for d in diagnostics {
+        let head = match d.severity {
+            Severity::Error => paint.red(&format!("error[{}]", d.code)),
+            Severity::Warning => paint.yellow(&format!("warning[{}]", d.code)),
+        };
+        out.push_str(&head);
+        out.push_str(&paint.bold(&format!(": {}", d.message)));
+        out.push('\n');
+        let gutter_width = source
+            .map(|s| {
+                d.primary
+                    .iter()
+                    .chain(&d.secondary)
+                    .map(|l| Position::of(s.text(), l.span.start).line.to_string().len())
+                    .max()
+                    .unwrap_or(1)
+            })
+            .unwrap_or(1);
+        match (source, &d.primary) {
+            (Some(src), Some(label)) => {
+                snippet(&mut out, src, label, '^', gutter_width, &paint);
+                for rel in &d.secondary {
+                    snippet(&mut out, src, rel, '-', gutter_width, &paint);
+                }
+            }
+            (Some(src), None) => {
+                out.push_str(&format!(
+                    "{} --> {}\n",
+                    " ".repeat(gutter_width),
+                    src.name()
+                ));
+            }
+            _ => {}
+        }
+        if let Some(help) = &d.help {
+            out.push_str(&format!(
+                "{} = {}: {}\n",
+                " ".repeat(gutter_width),
+                paint.bold("help"),
+                help
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn snippet(
+    out: &mut String,
+    src: &SourceText,
+    label: &Label,
+    mark: char,
+    width: usize,
+    paint: &Paint,
+) {
+    let text = src.text();
+    let start = Position::of(text, label.span.start);
+    let pad = " ".repeat(width);
+    out.push_str(&format!(
+        "{pad}{} {}:{}:{}\n",
+        paint.blue("-->"),
+        src.name(),
+        start.line,
+        start.column
+    ));
+    let line_text = text.lines().nth(start.line - 1).unwrap_or("");
+    let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+    // Very long lines are shown as a window around the span.
+    let skip = start.column.saturating_sub(WINDOW / 2);
+    let mut shown: String = line_text
+        .chars()
+        .skip(skip)
+        .take(WINDOW)
+        .map(|c| if c == '\t' || c.is_control() { ' ' } else { c })
+        .collect();
+    let prefix = if skip > 0 { "…" } else { "" };
+    if line_text.chars().count() > skip + WINDOW {
+        shown.push('…');
+    }
+    let bar = paint.blue("|");
+    out.push_str(&format!("{pad} {bar}\n"));
+    out.push_str(&format!(
+        "{} {bar} {prefix}{shown}\n",
+        paint.blue(&format!("{:>width$}", start.line))
+    ));
+    // Underline to the end of the span or of its first line, at least one
+    // character (a span at the end of input points just past the text).
+    let line_chars = line_text.chars().count();
+    let end = Position::of(text, label.span.end);
+    let end_col = if end.line == start.line {
+        end.column
+    } else {
+        line_chars + 1
+    };
+    let len = end_col
+        .saturating_sub(start.column)
+        .clamp(1, WINDOW - (start.column - 1 - skip));
+    let marks: String = std::iter::repeat_n(mark, len).collect();
+    let underline = if mark == '^' {
+        paint.red(&marks)
+    } else {
+        paint.blue(&marks)
+    };
+    let indent = start.column - 1 - skip + prefix.chars().count();
+    let mut line = format!("{pad} {bar} {}{}", " ".repeat(indent), underline);
+    if !label.message.is_empty() {
+        line.push(' ');
+        line.push_str(&label.message);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+/// Longest stretch of a source line shown in a snippet, in characters.
+const WINDOW: usize = 120;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn red(&self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.wrap("1;33", s)
+    }
+    fn blue(&self, s: &str) -> String {
+        self.wrap("1;34", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    start: usize,
+    end: usize,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    label: Option<&'a str>,
+    help: Option<&'a str>,
+    related: Vec<JsonLabel<'a>>,
+}
+
+/// Renders diagnostics as a JSON array of objects with the fields `code`,
+/// `severity`, `message`, `file`, `line`, `column`, `end_line`,
+/// `end_column`, `label`, `help` and `related` (secondary spans). Lines and
+/// columns are 1-based; absent values are `null`.
+///
+/// ```
+/// let err = eligo::compile("require soc3;").unwrap_err();
+/// let json = err.to_json();
+/// assert_eq!(json[0]["code"], "compile/unknown-attribute");
+/// assert_eq!(json[0]["line"], 1);
+/// assert_eq!(json[0]["column"], 9);
+/// ```
+pub fn render_json(diagnostics: &[Diagnostic], source: Option<&SourceText>) -> serde_json::Value {
+    let pos = |offset: usize| source.map(|s| Position::of(s.text(), offset));
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics
+        .iter()
+        .map(|d| {
+            let start = d.primary.as_ref().and_then(|l| pos(l.span.start));
+            let end = d.primary.as_ref().and_then(|l| pos(l.span.end));
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                message: &d.message,
+                file: source.map(|s| s.name()),
+                line: start.map(|p| p.line),
+                column: start.map(|p| p.column),
+                end_line: end.map(|p| p.line),
+                end_column: end.map(|p| p.column),
+                label: d.primary.as_ref().map(|l| l.message.as_str()),
+                help: d.help.as_deref(),
+                related: d
+                    .secondary
+                    .iter()
+                    .filter_map(|l| {
+                        let (s, e) = (pos(l.span.start)?, pos(l.span.end)?);
+                        Some(JsonLabel {
+                            line: s.line,
+                            column: s.column,
+                            end_line: e.line,
+                            end_column: e.column,
+                            start: l.span.start,
+                            end: l.span.end,
+                            label: &l.message,
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
+}

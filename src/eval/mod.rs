@@ -1,0 +1,190 @@
+//! Evaluation: verdicts and their explanations.
+//!
+//! The decision (allowed or blocked) comes from the compiled [`Program`]'s
+//! bitmask check. Only a blocked target pays for an explanation: every failed
+//! requirement with its text and span, whether it failed because it was false
+//! or because of unknown attributes, and which attributes those were.
+
+pub mod reference;
+
+use serde::Serialize;
+
+use crate::compile::{Program, Tri, lit_value};
+use crate::ir::{Ir, RequirementKind};
+use crate::span::Span;
+use crate::target::Target;
+
+/// Why a target failed one requirement.
+///
+/// ```
+/// let policy = eligo::compile("require soc2 or iso27001; require !trains_on_prompts")?;
+/// let t = eligo::Target::builder("p", "m").attr("iso27001", false).build();
+/// let verdict = policy.evaluate(&t);
+/// let f = &verdict.failures()[0];
+/// assert_eq!(f.text(), "require soc2 or iso27001");
+/// assert_eq!(f.value(), eligo::Tri::Unknown);
+/// assert_eq!(f.attributes(), ["soc2"]);
+/// assert_eq!(verdict.failures()[1].attributes(), ["trains_on_prompts"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    requirement: usize,
+    #[serde(serialize_with = "ser_kind")]
+    kind: RequirementKind,
+    text: String,
+    span: Span,
+    value: Tri,
+    attributes: Vec<String>,
+}
+
+fn ser_kind<S: serde::Serializer>(k: &RequirementKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind_name(*k))
+}
+
+/// A short name for a requirement kind: `require`, `max_retention_days`,
+/// `allow_provider`, `deny_model`, ….
+pub fn kind_name(k: RequirementKind) -> &'static str {
+    use crate::ast::ListField::{Model, Provider};
+    match k {
+        RequirementKind::Require => "require",
+        RequirementKind::MaxRetentionDays => "max_retention_days",
+        RequirementKind::Allow(Provider) => "allow_provider",
+        RequirementKind::Allow(Model) => "allow_model",
+        RequirementKind::Deny(Provider) => "deny_provider",
+        RequirementKind::Deny(Model) => "deny_model",
+    }
+}
+
+impl Failure {
+    /// Index of the failed requirement in the policy.
+    pub fn requirement(&self) -> usize {
+        self.requirement
+    }
+
+    /// The kind of statement it comes from.
+    pub fn kind(&self) -> RequirementKind {
+        self.kind
+    }
+
+    /// The requirement as written (whitespace folded), or the merged list.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where the requirement stands in the policy source.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// [`Tri::False`] when the target's declarations contradict the
+    /// requirement, [`Tri::Unknown`] when it failed for want of declarations.
+    pub fn value(&self) -> Tri {
+        self.value
+    }
+
+    /// Whether it failed because of unknown (undeclared) attributes.
+    pub fn is_unknown(&self) -> bool {
+        self.value == Tri::Unknown
+    }
+
+    /// For a false requirement, the attributes whose values made it false;
+    /// for an unknown one, the undeclared attributes it depends on.
+    pub fn attributes(&self) -> &[String] {
+        &self.attributes
+    }
+
+    /// One line for people: `require soc2 (unknown: soc2)`.
+    pub fn describe(&self) -> String {
+        let why = match self.value {
+            Tri::Unknown => "unknown",
+            _ => "false",
+        };
+        if self.attributes.is_empty() {
+            format!("{} ({why})", self.text)
+        } else {
+            format!("{} ({why}: {})", self.text, self.attributes.join(", "))
+        }
+    }
+}
+
+/// The outcome of evaluating a policy on one target.
+///
+/// ```
+/// let policy = eligo::compile("max_retention_days 0")?;
+/// let t = eligo::Target::builder("p", "m").attr("retention_days", 0).build();
+/// assert!(policy.evaluate(&t).is_allowed());
+/// let u = eligo::Target::new("p", "m");
+/// let v = policy.evaluate(&u);
+/// assert!(v.is_blocked());
+/// assert_eq!(v.failures()[0].describe(), "max_retention_days 0 (unknown: retention_days)");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    allowed: bool,
+    failures: Vec<Failure>,
+}
+
+impl Verdict {
+    /// Whether the target passes every requirement.
+    pub fn is_allowed(&self) -> bool {
+        self.allowed
+    }
+
+    /// Whether the target fails some requirement.
+    pub fn is_blocked(&self) -> bool {
+        !self.allowed
+    }
+
+    /// Every failed requirement, in policy order (empty when allowed).
+    pub fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    /// An allowing verdict.
+    pub(crate) fn allow() -> Verdict {
+        Verdict {
+            allowed: true,
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// Explains why `target` is blocked: every failed requirement.
+///
+/// The caller has already found the target blocked with the program's bits;
+/// should the explanation find no failure (which would be a bug), the verdict
+/// still blocks: explanations never turn a block into an allow.
+pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target) -> Verdict {
+    let values = program.predicate_values(target);
+    let mut failures = Vec::new();
+    for (i, req) in ir.requirements.iter().enumerate() {
+        let value = program.requirement_value(i, &values);
+        if value == Tri::True {
+            continue;
+        }
+        let mut attributes: Vec<String> = Vec::new();
+        for lit in req.formula.literals() {
+            if lit_value(lit, &values) == value {
+                if let Some(name) = program.predicate_attr(lit.pred) {
+                    if !attributes.iter().any(|a| a == name) {
+                        attributes.push(name.to_string());
+                    }
+                }
+            }
+        }
+        failures.push(Failure {
+            requirement: i,
+            kind: req.kind,
+            text: req.text.clone(),
+            span: req.span,
+            value,
+            attributes,
+        });
+    }
+    Verdict {
+        allowed: false,
+        failures,
+    }
+}

@@ -1,0 +1,93 @@
+//! eligo decides which LLM providers a request may be routed to.
+//!
+//! A *policy* (a small `.pol` file) lists data-policy requirements; every
+//! provider *target* declares data-policy attributes; a target qualifies only
+//! when its declarations *explicitly* satisfy every requirement. An attribute
+//! a target does not declare is unknown, and unknown never passes: eligo is
+//! fail-closed.
+//!
+//! The pipeline, one module a stage:
+//!
+//! ```text
+//! &str ──syntax::parse──▶ ast::Policy ──ir::lower──▶ ir::Ir ──compile::compile──▶ Program
+//!                                                                   │
+//!                      Target ──Program::encode──▶ literal bits ──▶ Verdict
+//! ```
+//!
+//! - [`syntax`] parses text with a pest grammar into an [`ast`] with spans;
+//! - [`ir`] resolves names against the [`Schema`], checks types and pushes
+//!   negations down to literals (negation normal form);
+//! - [`compile`] turns each requirement into clauses over literal bits (two
+//!   bits a predicate: definitely true, definitely false), or into a small mask
+//!   program where clauses would blow up;
+//! - [`eval`] decides with a few mask operations and explains blocked targets;
+//!   [`eval::reference`] is a plain tree walk used as the oracle in tests.
+//!
+//! # Example
+//!
+//! ```
+//! use eligo::{Target, Tri};
+//!
+//! let policy = eligo::compile("require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0")?;
+//!
+//! let local = Target::builder("local", "llama-3")
+//!     .attr("iso27001", true)
+//!     .attr("trains_on_prompts", false)
+//!     .attr("retention_days", 0)
+//!     .build();
+//! assert!(policy.evaluate(&local).is_allowed());
+//!
+//! // soc2 and iso27001 undeclared: unknown, so blocked.
+//! let vague = Target::builder("vague", "m")
+//!     .attr("trains_on_prompts", false)
+//!     .attr("retention_days", 0)
+//!     .build();
+//! let verdict = policy.evaluate(&vague);
+//! assert!(verdict.is_blocked());
+//! assert_eq!(verdict.failures()[0].value(), Tri::Unknown);
+//! assert_eq!(verdict.failures()[0].attributes(), ["soc2", "iso27001"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Untrusted input
+//!
+//! Policies and targets may come from people who should not be able to take
+//! a gateway down. Bad input gives an [`Error`] with diagnostics, never a
+//! panic. Limits:
+//!
+//! - policy text: at most [`syntax::MAX_SOURCE_BYTES`] (1 MiB);
+//! - nesting of parentheses, brackets and negations: at most
+//!   [`syntax::MAX_DEPTH`] (64) levels, checked before the recursive parser
+//!   runs;
+//! - integers: 64-bit signed; larger literals are an error;
+//! - compile time and program size grow linearly with the policy: a
+//!   requirement whose clause form would exceed [`compile::MAX_CLAUSES`]
+//!   clauses is compiled to a mask program instead;
+//! - target JSON: duplicate attribute keys, floats, lists and objects as values
+//!   and unknown fields are errors, never silently resolved.
+//!
+//! The library has no `unsafe` code.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod ast;
+pub mod compile;
+mod diagnostic;
+pub mod eval;
+pub mod ir;
+mod policy;
+pub mod schema;
+mod span;
+pub mod syntax;
+mod target;
+
+pub use compile::{Program, Tri};
+pub use diagnostic::{
+    Diagnostic, Error, ErrorKind, Label, Severity, SourceText, render_human, render_json,
+};
+pub use eval::{Failure, Verdict};
+pub use policy::{Mode, Policy, compile};
+pub use schema::{AttrDef, AttrKind, Schema};
+pub use span::{Position, Span};
+pub use target::{Target, TargetBuilder, Value, ValueRef};

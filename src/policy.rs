@@ -1,0 +1,286 @@
+//! [`Policy`]: a compiled policy, the type host applications hold.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::ast;
+use crate::compile::{self, Program};
+use crate::diagnostic::{Diagnostic, Error, SourceText};
+use crate::eval::{self, Verdict};
+use crate::ir::{self, Ir};
+use crate::schema::Schema;
+use crate::syntax::{self, MAX_SOURCE_BYTES};
+use crate::target::Target;
+
+pub use crate::ast::Mode;
+
+/// A compiled policy. Immutable, `Send + Sync`, and cheap to clone (the
+/// compiled form is shared).
+///
+/// ```
+/// use eligo::{Policy, Target};
+/// let policy = Policy::compile(r#"
+///     policy "regulated";
+///     require soc2 or iso27001;
+///     require !trains_on_prompts;
+///     max_retention_days 0
+/// "#)?;
+/// assert_eq!(policy.name(), Some("regulated"));
+/// let ok = Target::builder("acme", "m1")
+///     .attr("iso27001", true)
+///     .attr("trains_on_prompts", false)
+///     .attr("retention_days", 0)
+///     .build();
+/// assert!(policy.evaluate(&ok).is_allowed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Policy {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    source: SourceText,
+    ast: ast::Policy,
+    ir: Ir,
+    program: Program,
+}
+
+/// Compiles policy text against the standard schema.
+///
+/// ```
+/// let policy = eligo::compile("require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0")?;
+/// assert_eq!(policy.requirement_count(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compile(source: &str) -> Result<Policy, Error> {
+    Policy::compile(source)
+}
+
+impl Policy {
+    /// Compiles policy text against the standard schema.
+    pub fn compile(source: &str) -> Result<Policy, Error> {
+        Policy::compile_with(source, &Schema::standard())
+    }
+
+    /// Compiles policy text against `schema`, which may add custom attributes.
+    ///
+    /// ```
+    /// use eligo::{AttrKind, Policy, Schema, Target};
+    /// let schema = Schema::standard().with_attribute("fedramp_high", AttrKind::Flag)?;
+    /// let policy = Policy::compile_with("require fedramp_high", &schema)?;
+    /// let t = Target::builder("gov", "m").attr("fedramp_high", true).build();
+    /// assert!(policy.evaluate(&t).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_with(source: &str, schema: &Schema) -> Result<Policy, Error> {
+        Policy::compile_named(source, "<input>", schema)
+    }
+
+    /// Like [`Policy::compile_with`], naming the source `name` in diagnostics.
+    pub fn compile_named(source: &str, name: &str, schema: &Schema) -> Result<Policy, Error> {
+        let src = SourceText::new(name, source);
+        let ast = syntax::parse_named(source, name)?;
+        let ir = ir::lower(&ast, source, schema).map_err(|d| Error::new(d, Some(src.clone())))?;
+        let program = compile::compile(&ir);
+        Ok(Policy {
+            inner: Arc::new(Inner {
+                source: src,
+                ast,
+                ir,
+                program,
+            }),
+        })
+    }
+
+    /// Reads and compiles a `.pol` file against the standard schema.
+    ///
+    /// ```
+    /// let policy = eligo::Policy::from_file("policies/regulated-routing.pol")?;
+    /// assert_eq!(policy.name(), Some("regulated-routing"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Error> {
+        Policy::from_file_with(path, &Schema::standard())
+    }
+
+    /// Reads and compiles a `.pol` file against `schema`.
+    pub fn from_file_with(path: impl AsRef<Path>, schema: &Schema) -> Result<Policy, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = read_text(path, MAX_SOURCE_BYTES)?;
+        Policy::compile_named(&text, &name, schema)
+    }
+
+    /// The `policy "…"` name, if given.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.ir.name.as_deref()
+    }
+
+    /// The `version "…"` text, if given.
+    pub fn version(&self) -> Option<&str> {
+        self.inner.ir.version.as_deref()
+    }
+
+    /// The mode (block unless `mode warn;`). The evaluator ignores it; the
+    /// routing layer acts on it.
+    pub fn mode(&self) -> Mode {
+        self.inner.ir.mode
+    }
+
+    /// The source text as given.
+    pub fn source(&self) -> &str {
+        self.inner.source.text()
+    }
+
+    /// The source's display name (a path, or `<input>`).
+    pub fn source_name(&self) -> &str {
+        self.inner.source.name()
+    }
+
+    /// The canonical text of the policy (see [`ast`](crate::ast)).
+    pub fn canonical_text(&self) -> String {
+        self.inner.ast.to_string()
+    }
+
+    /// The parsed policy.
+    pub fn ast(&self) -> &ast::Policy {
+        &self.inner.ast
+    }
+
+    /// The lowered policy.
+    pub fn ir(&self) -> &Ir {
+        &self.inner.ir
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.inner.program
+    }
+
+    /// The schema the policy was compiled against, with its own declarations.
+    pub fn schema(&self) -> &Schema {
+        &self.inner.ir.schema
+    }
+
+    /// Number of requirements (allow/deny lists merged per field count once).
+    pub fn requirement_count(&self) -> usize {
+        self.inner.ir.requirements.len()
+    }
+
+    /// Whether `target` passes: the fast path, with no explanation.
+    ///
+    /// ```
+    /// let policy = eligo::compile("require soc2")?;
+    /// assert!(!policy.is_allowed(&eligo::Target::new("p", "m")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_allowed(&self, target: &Target) -> bool {
+        let p = &self.inner.program;
+        p.passes(&p.encode(target))
+    }
+
+    /// Evaluates the policy on `target`; a blocked verdict lists every failed
+    /// requirement.
+    ///
+    /// ```
+    /// let policy = eligo::compile("require soc2 or !soc2")?;
+    /// // Not a tautology: with soc2 undeclared the requirement is unknown.
+    /// let verdict = policy.evaluate(&eligo::Target::new("p", "m"));
+    /// assert!(verdict.is_blocked());
+    /// assert!(verdict.failures()[0].is_unknown());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate(&self, target: &Target) -> Verdict {
+        if self.is_allowed(target) {
+            Verdict::allow()
+        } else {
+            eval::explain(&self.inner.ir, &self.inner.program, target)
+        }
+    }
+
+    /// Evaluates every target, keeping their order.
+    ///
+    /// ```
+    /// use eligo::Target;
+    /// let policy = eligo::compile("require gdpr")?;
+    /// let targets = [
+    ///     Target::builder("a", "m").attr("gdpr", true).build(),
+    ///     Target::new("b", "m"),
+    /// ];
+    /// let allowed: Vec<bool> = policy.evaluate_many(&targets).iter().map(|v| v.is_allowed()).collect();
+    /// assert_eq!(allowed, [true, false]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_many<'a>(&self, targets: impl IntoIterator<Item = &'a Target>) -> Vec<Verdict> {
+        targets.into_iter().map(|t| self.evaluate(t)).collect()
+    }
+
+    /// The targets that pass, in their original order.
+    ///
+    /// ```
+    /// use eligo::Target;
+    /// let policy = eligo::compile("require !trains_on_prompts")?;
+    /// let targets = [
+    ///     Target::builder("a", "m").attr("trains_on_prompts", false).build(),
+    ///     Target::builder("b", "m").attr("trains_on_prompts", true).build(),
+    ///     Target::builder("c", "m").attr("trains_on_prompts", false).build(),
+    /// ];
+    /// let ids: Vec<&str> = policy.filter(&targets).map(|t| t.id()).collect();
+    /// assert_eq!(ids, ["a/m", "c/m"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn filter<'a, I>(&'a self, targets: I) -> impl Iterator<Item = &'a Target> + 'a
+    where
+        I: IntoIterator<Item = &'a Target>,
+        I::IntoIter: 'a,
+    {
+        targets.into_iter().filter(move |t| self.is_allowed(t))
+    }
+}
+
+/// Reads a UTF-8 text file of at most `limit` bytes (a leading BOM is kept
+/// and skipped by the parser), with clear errors for the other cases.
+pub(crate) fn read_text(path: &Path, limit: usize) -> Result<String, Error> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io_err = |e: std::io::Error| {
+        Error::single(Diagnostic::error(
+            "io/read-failed",
+            format!("cannot read `{name}`: {e}"),
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() > limit {
+        return Err(Error::single(
+            Diagnostic::error(
+                "io/too-large",
+                format!("`{name}` is larger than the limit of {limit} bytes"),
+            )
+            .with_help("check that the right file was given"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Error::new(
+            vec![
+                Diagnostic::error(
+                    "syntax/invalid-utf8",
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_label(
+                    crate::Span::new(at, at + 1),
+                    format!("invalid byte at offset {at}"),
+                )
+                .with_help("save the file as UTF-8"),
+            ],
+            Some(SourceText::new(name.clone(), text)),
+        )
+    })
+}

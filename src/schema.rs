@@ -1,0 +1,372 @@
+//! The attribute schema: which attribute names exist and what kind each is.
+//!
+//! The *schema* is the vocabulary policies are written in; the *catalog* is
+//! the list of provider targets that declare values for it. The standard
+//! schema ([`Schema::standard`]) is built in; organisations add their own
+//! attributes with `attribute NAME: KIND;` in a policy or with
+//! [`Schema::with_attribute`] through the API.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+
+/// The kind of value an attribute holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttrKind {
+    /// `true` or `false`, used directly as a condition (`require soc2`).
+    Flag,
+    /// A whole number, compared with integers (`retention_days <= 30`).
+    Number,
+    /// A string, compared with strings or lists (`region in ["eu"]`).
+    Text,
+}
+
+impl AttrKind {
+    /// `flag`, `number` or `text`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrKind::Flag => "flag",
+            AttrKind::Number => "number",
+            AttrKind::Text => "text",
+        }
+    }
+}
+
+impl fmt::Display for AttrKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One attribute of a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttrDef {
+    name: String,
+    kind: AttrKind,
+    doc: String,
+    builtin: bool,
+}
+
+impl AttrDef {
+    /// The attribute's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its kind.
+    pub fn kind(&self) -> AttrKind {
+        self.kind
+    }
+    /// One line saying what it means.
+    pub fn doc(&self) -> &str {
+        &self.doc
+    }
+    /// Whether it is part of the standard schema.
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
+    }
+    /// Whether every target declares it (`provider` and `model`).
+    pub fn always_known(&self) -> bool {
+        self.builtin && (self.name == "provider" || self.name == "model")
+    }
+}
+
+/// The standard attributes: name, kind and meaning.
+pub const STANDARD_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
+    ("soc2", AttrKind::Flag, "has a SOC 2 Type 2 report"),
+    ("soc2_type1", AttrKind::Flag, "has a SOC 2 Type 1 report"),
+    ("iso27001", AttrKind::Flag, "is ISO/IEC 27001 certified"),
+    (
+        "iso42001",
+        AttrKind::Flag,
+        "is ISO/IEC 42001 (AI management) certified",
+    ),
+    (
+        "gdpr",
+        AttrKind::Flag,
+        "processes personal data in line with the GDPR",
+    ),
+    (
+        "hipaa",
+        AttrKind::Flag,
+        "signs a HIPAA business associate agreement (BAA)",
+    ),
+    (
+        "trains_on_prompts",
+        AttrKind::Flag,
+        "uses API prompts or outputs to train models",
+    ),
+    ("logs_prompts", AttrKind::Flag, "logs or stores prompts"),
+    (
+        "zero_data_retention",
+        AttrKind::Flag,
+        "retains no prompt or output data (ZDR)",
+    ),
+    (
+        "in_memory_only",
+        AttrKind::Flag,
+        "holds request data in memory only, never on disk",
+    ),
+    (
+        "accepts_tokenized_input",
+        AttrKind::Flag,
+        "accepts pre-tokenized (pseudonymised) input",
+    ),
+    (
+        "internet_egress",
+        AttrKind::Flag,
+        "may send request data out to the internet",
+    ),
+    (
+        "local_only_processing",
+        AttrKind::Flag,
+        "processes requests only on local infrastructure",
+    ),
+    (
+        "retention_days",
+        AttrKind::Number,
+        "days prompt data is retained (0 = not retained)",
+    ),
+    (
+        "provider",
+        AttrKind::Text,
+        "provider name, e.g. \"openai\" (always known)",
+    ),
+    (
+        "model",
+        AttrKind::Text,
+        "model name, e.g. \"gpt-4o\" (always known)",
+    ),
+    (
+        "region",
+        AttrKind::Text,
+        "inference region, e.g. \"eu\" or \"us\"",
+    ),
+    (
+        "headquarters",
+        AttrKind::Text,
+        "provider headquarters, ISO 3166 alpha-2 code, e.g. \"US\"",
+    ),
+];
+
+/// An attribute vocabulary: names in a stable order, each with a kind.
+///
+/// ```
+/// use eligo::{AttrKind, Schema};
+/// let schema = Schema::standard().with_attribute("fedramp_high", AttrKind::Flag)?;
+/// assert_eq!(schema.get("fedramp_high").unwrap().kind(), AttrKind::Flag);
+/// assert_eq!(schema.get("retention_days").unwrap().kind(), AttrKind::Number);
+/// assert_eq!(schema.suggest("soc3"), Some("soc2"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schema {
+    attrs: IndexMap<String, AttrDef>,
+}
+
+impl Default for Schema {
+    fn default() -> Schema {
+        Schema::standard()
+    }
+}
+
+/// Why an attribute cannot be added to a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaError {
+    message: String,
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// Whether `name` is a valid attribute name: ASCII letters, digits and `_`,
+/// not starting with a digit, not a reserved word.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(name, "or" | "and" | "not" | "in" | "known")
+}
+
+impl Schema {
+    /// The standard schema ([`STANDARD_ATTRIBUTES`]).
+    pub fn standard() -> Schema {
+        let attrs = STANDARD_ATTRIBUTES
+            .iter()
+            .map(|&(name, kind, doc)| {
+                (
+                    name.to_string(),
+                    AttrDef {
+                        name: name.to_string(),
+                        kind,
+                        doc: doc.to_string(),
+                        builtin: true,
+                    },
+                )
+            })
+            .collect();
+        Schema { attrs }
+    }
+
+    /// This schema plus a custom attribute. Fails when the name is taken or
+    /// not a valid identifier.
+    pub fn with_attribute(mut self, name: &str, kind: AttrKind) -> Result<Schema, SchemaError> {
+        self.add(name, kind)?;
+        Ok(self)
+    }
+
+    pub(crate) fn add(&mut self, name: &str, kind: AttrKind) -> Result<(), SchemaError> {
+        if !is_valid_name(name) {
+            return Err(SchemaError {
+                message: format!("`{name}` is not a valid attribute name"),
+            });
+        }
+        if let Some(old) = self.attrs.get(name) {
+            let what = if old.builtin {
+                "a standard attribute"
+            } else {
+                "declared already"
+            };
+            return Err(SchemaError {
+                message: format!("attribute `{name}` is {what}"),
+            });
+        }
+        self.attrs.insert(
+            name.to_string(),
+            AttrDef {
+                name: name.to_string(),
+                kind,
+                doc: String::new(),
+                builtin: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// The attribute called `name`.
+    pub fn get(&self, name: &str) -> Option<&AttrDef> {
+        self.attrs.get(name)
+    }
+
+    /// The attribute's index in [`Schema::attributes`].
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.attrs.get_index_of(name)
+    }
+
+    /// Every attribute, standard ones first, in a stable order.
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = &AttrDef> {
+        self.attrs.values()
+    }
+
+    /// The attribute at `index`.
+    pub fn at(&self, index: usize) -> Option<&AttrDef> {
+        self.attrs.get_index(index).map(|(_, d)| d)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.attrs.len()
+    }
+
+    /// Whether the schema has no attributes (never true of a derived schema).
+    pub fn is_empty(&self) -> bool {
+        self.attrs.is_empty()
+    }
+
+    /// The known name closest to `name`, for "did you mean" help: same name
+    /// ignoring case, or at most a third of its letters edited away.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        suggest(name, self.attrs.keys().map(String::as_str))
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough
+/// (case-insensitive match, or distance at most `max(1, len/3)`), else a
+/// candidate that `word` is a prefix of.
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    let candidates: Vec<&str> = candidates.collect();
+    let close = candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c);
+    // Failing that, a name the word begins (`retention` → `retention_days`).
+    close.or_else(|| {
+        candidates
+            .into_iter()
+            .find(|c| lower.len() >= 4 && c.starts_with(lower.as_str()))
+    })
+}
+
+/// Optimal string alignment distance (Levenshtein plus transpositions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let s = Schema::standard();
+        assert_eq!(s.suggest("soc3"), Some("soc2"));
+        assert_eq!(s.suggest("SOC2"), Some("soc2"));
+        assert_eq!(s.suggest("iso2701"), Some("iso27001"));
+        assert_eq!(s.suggest("trains_on_prompt"), Some("trains_on_prompts"));
+        assert_eq!(s.suggest("retention"), Some("retention_days"));
+        assert_eq!(s.suggest("zzzzzz"), None);
+    }
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("abc", "acb"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn custom_attributes() {
+        let s = Schema::standard();
+        assert!(s.clone().with_attribute("soc2", AttrKind::Flag).is_err());
+        assert!(s.clone().with_attribute("2fa", AttrKind::Flag).is_err());
+        assert!(s.clone().with_attribute("or", AttrKind::Flag).is_err());
+        let s = s.with_attribute("fedramp", AttrKind::Flag).unwrap();
+        assert!(s.clone().with_attribute("fedramp", AttrKind::Text).is_err());
+        assert!(!s.get("fedramp").unwrap().is_builtin());
+    }
+}
