@@ -138,8 +138,9 @@ pub enum RequirementKind {
 pub struct Requirement {
     /// Where it comes from.
     pub kind: RequirementKind,
-    /// The text shown in explanations: the statement as written, or the
-    /// merged list for allow/deny lists.
+    /// The text shown in explanations: the statement in canonical form
+    /// (comments and layout dropped, strings exact), or the merged list for
+    /// allow/deny lists.
     pub text: String,
     /// The span of the (first) statement.
     pub span: Span,
@@ -169,7 +170,7 @@ pub struct Ir {
 /// ```
 /// use eligo::ir::{Formula, Lit};
 /// let ast = eligo::syntax::parse("require !(soc2 and iso27001)")?;
-/// let ir = eligo::ir::lower(&ast, "require !(soc2 and iso27001)", &eligo::Schema::standard())
+/// let ir = eligo::ir::lower(&ast, &eligo::Schema::standard())
 ///     .map_err(|d| d[0].message().to_string())?;
 /// // De Morgan: !soc2 or !iso27001
 /// assert_eq!(
@@ -181,7 +182,7 @@ pub struct Ir {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn lower(policy: &ast::Policy, source: &str, schema: &Schema) -> Result<Ir, Vec<Diagnostic>> {
+pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic>> {
     let mut cx = Lowering {
         schema: schema.clone(),
         preds: IndexSet::new(),
@@ -213,7 +214,7 @@ pub fn lower(policy: &ast::Policy, source: &str, schema: &Schema) -> Result<Ir, 
                 if let Some(formula) = cx.expr(e, true) {
                     requirements.push(Requirement {
                         kind: RequirementKind::Require,
-                        text: statement_text(source, stmt.span),
+                        text: stmt.to_string(),
                         span: stmt.span,
                         formula,
                     });
@@ -248,7 +249,7 @@ pub fn lower(policy: &ast::Policy, source: &str, schema: &Schema) -> Result<Ir, 
                 let pred = cx.pred(Predicate::NumCmp(attr, CmpOp::Le, n.value));
                 requirements.push(Requirement {
                     kind: RequirementKind::MaxRetentionDays,
-                    text: statement_text(source, stmt.span),
+                    text: stmt.to_string(),
                     span: stmt.span,
                     formula: Formula::Lit(Lit {
                         pred,
@@ -334,15 +335,6 @@ pub fn lower(policy: &ast::Policy, source: &str, schema: &Schema) -> Result<Ir, 
         cx.errors.sort_by_key(|d| d.span().map_or(0, |s| s.start));
         Err(cx.errors)
     }
-}
-
-fn statement_text(source: &str, span: Span) -> String {
-    source
-        .get(span.range())
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn duplicate(what: &str, span: Span, first: Span) -> Diagnostic {
@@ -554,6 +546,21 @@ impl Lowering {
                 values,
             } => {
                 let (attr, kind) = self.resolve(ident)?;
+                if kind == AttrKind::Flag {
+                    self.type_error(
+                        e.span,
+                        format!(
+                            "`{}` is a flag; `in` applies to text and number attributes",
+                            ident.name
+                        ),
+                        "a flag cannot be in a list",
+                        format!(
+                            "a flag is a condition on its own: `{0}` or `!{0}`",
+                            ident.name
+                        ),
+                    );
+                    return None;
+                }
                 let mut ok = true;
                 for v in values {
                     let fits = matches!(
@@ -639,7 +646,7 @@ mod tests {
 
     fn lower_src(src: &str) -> Result<Ir, Vec<Diagnostic>> {
         let ast = crate::syntax::parse(src).map_err(|e| e.diagnostics().to_vec())?;
-        lower(&ast, src, &Schema::standard())
+        lower(&ast, &Schema::standard())
     }
 
     #[test]
@@ -697,6 +704,31 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].span(), Some(Span::new(22, 42)));
         assert_eq!(errs[0].related()[0].span(), Span::new(0, 20));
+    }
+
+    /// Regression: `flag in []` skipped the type check (no element to check)
+    /// and lowered to a text test that could never pass.
+    #[test]
+    fn flags_cannot_be_in_lists() {
+        for src in [
+            "require soc2 in []",
+            "require !(soc2 in [])",
+            "require soc2 in [\"x\"]",
+        ] {
+            let errs = lower_src(src).unwrap_err();
+            assert_eq!(errs[0].code(), "compile/type-mismatch", "{src}");
+        }
+    }
+
+    /// Explanation text is the canonical statement: no comments, strings
+    /// exactly as written.
+    #[test]
+    fn requirement_text_is_canonical() {
+        let ir = lower_src("require   soc2 # why; see wiki\n or region == \"a  b\"").unwrap();
+        assert_eq!(
+            ir.requirements[0].text,
+            "require soc2 or region == \"a  b\""
+        );
     }
 
     #[test]

@@ -43,10 +43,11 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
     while i < bytes.len() {
         match bytes[i] {
             b'#' => {
-                let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
-                let text = source[i + 1..end]
-                    .strip_suffix('\r')
-                    .unwrap_or(&source[i + 1..end]);
+                // A comment ends at LF or at a lone CR, as in the grammar.
+                let end = source[i..]
+                    .find(['\n', '\r'])
+                    .map_or(source.len(), |n| i + n);
+                let text = &source[i + 1..end];
                 comments.push(Comment {
                     text: text.to_string(),
                     span: Span::new(i, i + 1 + text.len()),

@@ -190,3 +190,13 @@ fn describe_rule_never_leaks_rule_names() {
         assert!(msg.starts_with("expected "), "{src:?}: {msg}");
     }
 }
+
+/// Regression: with lone-CR line ends a `#` comment ran on to the next line
+/// feed and swallowed the requirements after it, so the policy allowed more
+/// than it said.
+#[test]
+fn lone_cr_ends_a_comment() {
+    let p = ok("require soc2; # c\rrequire gdpr;\r# d\rrequire hipaa");
+    assert_eq!(p.statements.len(), 3);
+    assert_eq!(p.comments[0].text, " c");
+}
