@@ -72,22 +72,38 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod catalog;
 pub mod compile;
 mod diagnostic;
 pub mod eval;
 pub mod ir;
 mod policy;
+mod preview;
+mod route;
 pub mod schema;
 mod span;
 pub mod syntax;
 mod target;
+mod time;
 
+pub use catalog::{Catalog, CatalogFormat};
 pub use compile::{Program, Tri};
 pub use diagnostic::{
     Diagnostic, Error, ErrorKind, Label, Severity, SourceText, render_human, render_json,
 };
 pub use eval::{Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
+pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview};
+pub use route::{
+    Candidate, Decision, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome, PolicyRef, Request,
+    RequestRef, SecurityEvent, route, route_layered,
+};
 pub use schema::{AttrDef, AttrKind, Schema};
 pub use span::{Position, Span};
 pub use target::{Target, TargetBuilder, Value, ValueRef};
+pub use time::{Date, DateError, Timestamp};
+
+/// The README's examples, run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -11,6 +11,7 @@ use crate::ir::{self, Ir};
 use crate::schema::Schema;
 use crate::syntax::{self, MAX_SOURCE_BYTES};
 use crate::target::Target;
+use crate::time::Date;
 
 pub use crate::ast::Mode;
 
@@ -82,7 +83,7 @@ impl Policy {
     pub fn compile_named(source: &str, name: &str, schema: &Schema) -> Result<Policy, Error> {
         let src = SourceText::new(name, source);
         let ast = syntax::parse_named(source, name)?;
-        let ir = ir::lower(&ast, source, schema).map_err(|d| Error::new(d, Some(src.clone())))?;
+        let ir = ir::lower(&ast, schema).map_err(|d| Error::new(d, Some(src.clone())))?;
         let program = compile::compile(&ir);
         Ok(Policy {
             inner: Arc::new(Inner {
@@ -196,8 +197,74 @@ impl Policy {
         if self.is_allowed(target) {
             Verdict::allow()
         } else {
-            eval::explain(&self.inner.ir, &self.inner.program, target)
+            eval::explain(&self.inner.ir, &self.inner.program, target, None)
         }
+    }
+
+    /// Evaluates the policy on `target` with expiring evidence read as of
+    /// `date` (evidence is valid through its expiry date).
+    ///
+    /// ```
+    /// use eligo::{Date, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let t = Target::builder("p", "m").expiring("soc2", true, "2026-12-31".parse()?).build();
+    /// assert!(policy.evaluate_on(&t, "2026-12-31".parse()?).is_allowed());
+    /// assert!(policy.evaluate_on(&t, "2027-01-01".parse()?).is_blocked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_on(&self, target: &Target, date: Date) -> Verdict {
+        let p = &self.inner.program;
+        if p.passes(&p.encode_on(target, date)) {
+            Verdict::allow()
+        } else {
+            eval::explain(&self.inner.ir, p, target, Some(date))
+        }
+    }
+
+    /// Evaluates with an optional date: `None` reads evidence as of today.
+    pub(crate) fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
+        match date {
+            Some(d) => self.evaluate_on(target, d),
+            None => self.evaluate(target),
+        }
+    }
+
+    /// A name for messages: the `policy "…"` name, else the file stem, else
+    /// `unnamed`.
+    pub fn display_name(&self) -> &str {
+        if let Some(n) = self.name() {
+            return n;
+        }
+        let src = self.source_name();
+        if src.starts_with('<') {
+            return "unnamed";
+        }
+        Path::new(src)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("unnamed")
+    }
+
+    /// `sha256:` and the hex SHA-256 digest of the canonical text: changes
+    /// when the policy's meaning can change, not when comments or layout do.
+    ///
+    /// ```
+    /// let a = eligo::compile("require soc2;  # strict")?;
+    /// let b = eligo::compile("require   soc2")?;
+    /// assert_eq!(a.fingerprint(), b.fingerprint());
+    /// assert!(a.fingerprint().starts_with("sha256:"));
+    /// assert_ne!(a.fingerprint(), eligo::compile("require gdpr")?.fingerprint());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.canonical_text().as_bytes());
+        let mut out = String::with_capacity(71);
+        out.push_str("sha256:");
+        for b in digest {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
     }
 
     /// Evaluates every target, keeping their order.

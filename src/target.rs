@@ -8,10 +8,11 @@
 use std::fmt;
 
 use indexmap::IndexMap;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::schema::AttrKind;
+use crate::time::Date;
 
 /// A declared attribute value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -133,7 +134,10 @@ pub struct Target {
     id: String,
     provider: String,
     model: String,
+    endpoint: Option<String>,
     attributes: IndexMap<String, Value>,
+    /// Expiry dates of attributes given as expiring evidence.
+    expires: IndexMap<String, Date>,
 }
 
 impl Target {
@@ -144,7 +148,9 @@ impl Target {
             id: format!("{provider}/{model}"),
             provider,
             model,
+            endpoint: None,
             attributes: IndexMap::new(),
+            expires: IndexMap::new(),
         }
     }
 
@@ -170,14 +176,57 @@ impl Target {
         &self.model
     }
 
-    /// The declared attributes (not including `provider` and `model`).
+    /// The endpoint URL, if the catalog gives one.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// The declared attributes (not including `provider` and `model`), as
+    /// declared: expiring evidence is listed whether expired or not.
     pub fn attributes(&self) -> &IndexMap<String, Value> {
         &self.attributes
     }
 
-    /// The value of attribute `name`; `provider` and `model` are always
-    /// declared. `None` means undeclared (unknown).
+    /// The date after which attribute `name` reads as unknown, if it was
+    /// given as expiring evidence.
+    pub fn expires(&self, name: &str) -> Option<Date> {
+        self.expires.get(name).copied()
+    }
+
+    /// Whether any attribute was given with an expiry date.
+    pub fn has_expiring_evidence(&self) -> bool {
+        !self.expires.is_empty()
+    }
+
+    /// The value of attribute `name` today (UTC); `provider` and `model` are
+    /// always declared. `None` means unknown: undeclared, or expired.
+    ///
+    /// ```
+    /// use eligo::{Date, Target, ValueRef};
+    /// let mut t = Target::new("p", "m");
+    /// t.set_expiring("soc2", true, Date::new(2001, 1, 1).unwrap());
+    /// assert_eq!(t.get("soc2"), None); // expired
+    /// assert_eq!(t.get_on("soc2", Date::new(2000, 6, 1).unwrap()), Some(ValueRef::Flag(true)));
+    /// ```
     pub fn get(&self, name: &str) -> Option<ValueRef<'_>> {
+        if self.expires.is_empty() {
+            self.get_declared(name)
+        } else {
+            self.get_on(name, Date::today())
+        }
+    }
+
+    /// The value of attribute `name` on `date`: evidence that expired before
+    /// `date` reads as unknown (it is still valid on its expiry date).
+    pub fn get_on(&self, name: &str, date: Date) -> Option<ValueRef<'_>> {
+        match self.expires.get(name) {
+            Some(&expiry) if date > expiry => None,
+            _ => self.get_declared(name),
+        }
+    }
+
+    /// The declared value of `name`, ignoring expiry dates.
+    fn get_declared(&self, name: &str) -> Option<ValueRef<'_>> {
         match name {
             "provider" => Some(ValueRef::Text(&self.provider)),
             "model" => Some(ValueRef::Text(&self.model)),
@@ -202,8 +251,27 @@ impl Target {
         }
     }
 
+    /// Declares attribute `name` as evidence valid until `expires`
+    /// (inclusive); after that date it reads as unknown.
+    pub fn set_expiring(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<Value>,
+        expires: Date,
+    ) {
+        let name = name.into();
+        self.expires.insert(name.clone(), expires);
+        self.set(name, value);
+    }
+
+    /// Sets the endpoint URL.
+    pub fn set_endpoint(&mut self, endpoint: impl Into<String>) {
+        self.endpoint = Some(endpoint.into());
+    }
+
     /// Makes attribute `name` undeclared again.
     pub fn unset(&mut self, name: &str) -> Option<Value> {
+        self.expires.shift_remove(name);
         self.attributes.shift_remove(name)
     }
 }
@@ -227,6 +295,23 @@ impl TargetBuilder {
         self
     }
 
+    /// Declares an attribute as evidence valid until `expires`.
+    pub fn expiring(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<Value>,
+        expires: Date,
+    ) -> TargetBuilder {
+        self.target.set_expiring(name, value, expires);
+        self
+    }
+
+    /// Sets the endpoint URL.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> TargetBuilder {
+        self.target.set_endpoint(endpoint);
+        self
+    }
+
     /// The target.
     pub fn build(self) -> Target {
         self.target
@@ -236,109 +321,49 @@ impl TargetBuilder {
 impl Serialize for Target {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Attr<'a> {
+            Plain(&'a Value),
+            Expiring { value: &'a Value, expires: Date },
+        }
+        #[derive(Serialize)]
         struct Out<'a> {
             id: &'a str,
             provider: &'a str,
             model: &'a str,
-            attributes: &'a IndexMap<String, Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            endpoint: Option<&'a str>,
+            attributes: IndexMap<&'a str, Attr<'a>>,
         }
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let a = match self.expires.get(k) {
+                    Some(&expires) => Attr::Expiring { value: v, expires },
+                    None => Attr::Plain(v),
+                };
+                (k.as_str(), a)
+            })
+            .collect();
         Out {
             id: &self.id,
             provider: &self.provider,
             model: &self.model,
-            attributes: &self.attributes,
+            endpoint: self.endpoint.as_deref(),
+            attributes,
         }
         .serialize(s)
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTarget {
-    id: Option<String>,
-    provider: String,
-    model: String,
-    #[serde(default)]
-    attributes: Attributes,
-}
-
-/// An attribute map that rejects duplicate keys and drops `null`s.
-#[derive(Default)]
-struct Attributes(IndexMap<String, Value>);
-
-impl<'de> Deserialize<'de> for Attributes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Attributes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a map of attribute names to true/false, whole numbers, strings or null",
-                )
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
-                let mut out = IndexMap::new();
-                let mut seen = std::collections::HashSet::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if !seen.insert(key.clone()) {
-                        return Err(de::Error::custom(format_args!(
-                            "attribute `{key}` is given twice"
-                        )));
-                    }
-                    if key == "provider" || key == "model" {
-                        return Err(de::Error::custom(format_args!(
-                            "`{key}` belongs at the top level of the target, not under `attributes`"
-                        )));
-                    }
-                    let value: serde_json::Value = map.next_value()?;
-                    match value_from_json(&value) {
-                        Ok(Some(v)) => {
-                            out.insert(key, v);
-                        }
-                        Ok(None) => {}
-                        Err(what) => {
-                            return Err(de::Error::custom(format_args!(
-                                "attribute `{key}`: {what}; expected true/false, a whole number, a string or null"
-                            )));
-                        }
-                    }
-                }
-                Ok(Attributes(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// Converts a JSON value to an attribute value: `Ok(None)` for `null`,
-/// `Err` (saying what was found) for floats, arrays and objects.
-pub(crate) fn value_from_json(v: &serde_json::Value) -> Result<Option<Value>, String> {
-    match v {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Bool(b) => Ok(Some(Value::Flag(*b))),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Ok(Some(Value::Number(i))),
-            None => Err(format!(
-                "found the number {n}, which is not a whole number in 64-bit range"
-            )),
-        },
-        serde_json::Value::String(s) => Ok(Some(Value::Text(s.clone()))),
-        serde_json::Value::Array(_) => Err("found a list".to_string()),
-        serde_json::Value::Object(_) => Err("found an object".to_string()),
-    }
-}
-
 impl<'de> Deserialize<'de> for Target {
+    /// Reads the JSON shape `{"id", "provider", "model", "endpoint",
+    /// "region", "attributes"}` strictly (see the catalog format): duplicate
+    /// keys, unknown fields and values of the wrong type are errors.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
-        let raw = RawTarget::deserialize(d)?;
-        Ok(Target {
-            id: raw
-                .id
-                .unwrap_or_else(|| format!("{}/{}", raw.provider, raw.model)),
-            provider: raw.provider,
-            model: raw.model,
-            attributes: raw.attributes.0,
-        })
+        let value = crate::catalog::StrictJson::deserialize(d)?.0;
+        crate::catalog::target_from_json(&value).map_err(de::Error::custom)
     }
 }
 
@@ -355,7 +380,7 @@ mod tests {
             ),
             (
                 r#"{"provider":"a","model":"b","attributes":{"retention_days":1.5}}"#,
-                "not a whole number",
+                "whole number",
             ),
             (
                 r#"{"provider":"a","model":"b","attributes":{"soc2":[true]}}"#,
@@ -363,10 +388,13 @@ mod tests {
             ),
             (
                 r#"{"provider":"a","model":"b","attributes":{"provider":"x"}}"#,
-                "top level",
+                "top of the target",
             ),
-            (r#"{"provider":"a","model":"b","extra":1}"#, "unknown field"),
-            (r#"{"provider":"a"}"#, "missing field `model`"),
+            (
+                r#"{"provider":"a","model":"b","extra":1}"#,
+                "field `extra`: is not a target field",
+            ),
+            (r#"{"provider":"a"}"#, "field `model`: is required"),
         ];
         for (json, want) in bad {
             let err = serde_json::from_str::<Target>(json)

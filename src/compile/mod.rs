@@ -28,6 +28,7 @@ use crate::ast::CmpOp;
 use crate::ir::{Formula, Ir, Lit, Predicate};
 use crate::schema::AttrKind;
 use crate::target::{Target, ValueRef};
+use crate::time::Date;
 
 /// Most clauses one requirement may expand to before it is compiled as a
 /// mask program instead.
@@ -57,8 +58,12 @@ struct Check {
 impl Check {
     /// The predicate's value on `target`. A value of the wrong kind counts as
     /// undeclared (catalog readers reject such values before they get here).
-    fn eval(&self, target: &Target) -> Tri {
-        let value = target.get(&self.attr).filter(|v| kind_of(*v) == self.kind);
+    fn eval(&self, target: &Target, date: Option<Date>) -> Tri {
+        let value = match date {
+            Some(d) => target.get_on(&self.attr, d),
+            None => target.get(&self.attr),
+        };
+        let value = value.filter(|v| kind_of(*v) == self.kind);
         match (&self.test, value) {
             (Test::Known, v) => Tri::from_bool(v.is_some()),
             (_, None) => Tri::Unknown,
@@ -126,7 +131,7 @@ pub struct Program {
 /// ```
 /// let src = "require soc2 or iso27001";
 /// let ast = eligo::syntax::parse(src)?;
-/// let ir = eligo::ir::lower(&ast, src, &eligo::Schema::standard()).unwrap();
+/// let ir = eligo::ir::lower(&ast, &eligo::Schema::standard()).unwrap();
 /// let program = eligo::compile::compile(&ir);
 /// assert_eq!(program.clause_count(), 1);
 /// let t = eligo::Target::builder("p", "m").attr("iso27001", true).build();
@@ -280,11 +285,22 @@ fn emit(f: &Formula, ops: &mut Vec<Op>) {
 }
 
 impl Program {
-    /// Computes a target's literal bits for this program.
+    /// Computes a target's literal bits for this program, reading expiring
+    /// evidence as of today (UTC).
     pub fn encode(&self, target: &Target) -> Bits {
+        self.encode_at(target, None)
+    }
+
+    /// Computes a target's literal bits with expiring evidence read as of
+    /// `date`.
+    pub fn encode_on(&self, target: &Target, date: Date) -> Bits {
+        self.encode_at(target, Some(date))
+    }
+
+    fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
         let mut bits: Bits = SmallVec::from_elem(0, self.words);
         for (p, check) in self.checks.iter().enumerate() {
-            let b = match check.eval(target) {
+            let b = match check.eval(target, date) {
                 Tri::True => 2 * p,
                 Tri::False => 2 * p + 1,
                 Tri::Unknown => continue,
@@ -296,9 +312,10 @@ impl Program {
         bits
     }
 
-    /// The value of every predicate on `target`, in predicate order.
-    pub fn predicate_values(&self, target: &Target) -> Vec<Tri> {
-        self.checks.iter().map(|c| c.eval(target)).collect()
+    /// The value of every predicate on `target`, in predicate order
+    /// (expiring evidence read as of `date`, or today when `None`).
+    pub fn predicate_values(&self, target: &Target, date: Option<Date>) -> Vec<Tri> {
+        self.checks.iter().map(|c| c.eval(target, date)).collect()
     }
 
     /// Whether literal bits `bits` pass every requirement.
@@ -444,7 +461,7 @@ mod tests {
 
     fn program(src: &str) -> Program {
         let ast = crate::syntax::parse(src).unwrap();
-        compile(&crate::ir::lower(&ast, src, &crate::Schema::standard()).unwrap())
+        compile(&crate::ir::lower(&ast, &crate::Schema::standard()).unwrap())
     }
 
     #[test]

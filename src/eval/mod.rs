@@ -9,10 +9,12 @@ pub mod reference;
 
 use serde::Serialize;
 
-use crate::compile::{Program, Tri, lit_value};
+use crate::compile::{Program, Tri, formula_value, lit_value};
+use crate::ir::{Formula, Lit};
 use crate::ir::{Ir, RequirementKind};
 use crate::span::Span;
 use crate::target::Target;
+use crate::time::Date;
 
 /// Why a target failed one requirement.
 ///
@@ -156,21 +158,21 @@ impl Verdict {
 /// The caller has already found the target blocked with the program's bits;
 /// should the explanation find no failure (which would be a bug), the verdict
 /// still blocks: explanations never turn a block into an allow.
-pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target) -> Verdict {
-    let values = program.predicate_values(target);
+pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target, date: Option<Date>) -> Verdict {
+    let values = program.predicate_values(target, date);
     let mut failures = Vec::new();
     for (i, req) in ir.requirements.iter().enumerate() {
         let value = program.requirement_value(i, &values);
         if value == Tri::True {
             continue;
         }
+        let mut lits = Vec::new();
+        deciding(&req.formula, value, &values, &mut lits);
         let mut attributes: Vec<String> = Vec::new();
-        for lit in req.formula.literals() {
-            if lit_value(lit, &values) == value {
-                if let Some(name) = program.predicate_attr(lit.pred) {
-                    if !attributes.iter().any(|a| a == name) {
-                        attributes.push(name.to_string());
-                    }
+        for lit in lits {
+            if let Some(name) = program.predicate_attr(lit.pred) {
+                if !attributes.iter().any(|a| a == name) {
+                    attributes.push(name.to_string());
                 }
             }
         }
@@ -186,5 +188,26 @@ pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target) -> Verdict {
     Verdict {
         allowed: false,
         failures,
+    }
+}
+
+/// Collects the literals that decide why `f` has `value` (false or unknown):
+/// for a false `and`, its false operands; for a false `or`, all operands;
+/// for an unknown one, only its unknown operands (a true operand of an
+/// unknown `and`, or a false operand of an unknown `or`, changes nothing).
+fn deciding(f: &Formula, value: Tri, values: &[Tri], out: &mut Vec<Lit>) {
+    match f {
+        Formula::Lit(l) => {
+            if lit_value(*l, values) == value {
+                out.push(*l);
+            }
+        }
+        Formula::And(xs) | Formula::Or(xs) => {
+            for x in xs {
+                if formula_value(x, values) == value {
+                    deciding(x, value, values, out);
+                }
+            }
+        }
     }
 }

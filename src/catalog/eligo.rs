@@ -1,0 +1,353 @@
+//! eligo's own catalog format (JSON, or the same in TOML).
+//!
+//! ```json
+//! {
+//!   "catalog": "example",
+//!   "description": "free text",
+//!   "targets": [
+//!     {"id": "openai/gpt-4o", "provider": "openai", "model": "gpt-4o",
+//!      "endpoint": "https://api.openai.com/v1", "region": "us",
+//!      "attributes": {"soc2": true, "retention_days": 30, "gdpr": null,
+//!                     "iso27001": {"value": true, "expires": "2026-12-31"}}}
+//!   ]
+//! }
+//! ```
+//!
+//! `id` defaults to `provider/model`; `region` at the top of a target is
+//! shorthand for the attribute; `null` means undeclared; an attribute may be
+//! expiring evidence `{"value": …, "expires": "YYYY-MM-DD"}`.
+
+use serde_json::{Map, Value as J};
+
+use super::{Catalog, Problems, describe};
+use crate::diagnostic::Error;
+use crate::schema::{AttrKind, STANDARD_ATTRIBUTES, is_valid_name};
+use crate::target::{Target, Value};
+use crate::time::Date;
+
+/// Longest id, provider or model name accepted, in bytes.
+pub const MAX_NAME_BYTES: usize = 1024;
+
+const TOP_FIELDS: &[&str] = &["catalog", "description", "targets", "$schema"];
+const TARGET_FIELDS: &[&str] = &[
+    "id",
+    "provider",
+    "model",
+    "endpoint",
+    "region",
+    "attributes",
+];
+
+pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
+    let mut p = Problems::new();
+    let Some(top) = v.as_object() else {
+        p.file(
+            "catalog/wrong-type",
+            format!(
+                "a catalog is an object with a `targets` list, found {}",
+                describe(v)
+            ),
+            "see docs/CATALOG.md for the format",
+        );
+        return p.finish(None, Vec::new(), file);
+    };
+    for key in top.keys() {
+        if !TOP_FIELDS.contains(&key.as_str()) {
+            p.file(
+                "catalog/unknown-field",
+                format!("unknown top-level field `{key}`"),
+                "the fields are `catalog`, `description` and `targets`",
+            );
+        }
+    }
+    let name = match top.get("catalog") {
+        None | Some(J::Null) => None,
+        Some(J::String(s)) => Some(s.clone()),
+        Some(other) => {
+            p.file(
+                "catalog/wrong-type",
+                format!("`catalog` must be a string, found {}", describe(other)),
+                "",
+            );
+            None
+        }
+    };
+    let targets = match top.get("targets") {
+        Some(J::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                if p.full() {
+                    break;
+                }
+                if let Some(t) = target(item, i, &mut p) {
+                    out.push((i, t));
+                }
+            }
+            out
+        }
+        Some(other) => {
+            p.file(
+                "catalog/wrong-type",
+                format!("`targets` must be a list, found {}", describe(other)),
+                "",
+            );
+            Vec::new()
+        }
+        None => {
+            p.file(
+                "catalog/missing-field",
+                "the catalog has no `targets` list".to_string(),
+                "",
+            );
+            Vec::new()
+        }
+    };
+    p.finish(name, targets, file)
+}
+
+/// Reads one target for `Target`'s `Deserialize` impl; the messages of all
+/// problems are joined.
+pub(crate) fn target_from_json(v: &J) -> Result<Target, String> {
+    let mut p = Problems::new();
+    match target(v, 0, &mut p) {
+        Some(t) if p.diags.is_empty() => Ok(t),
+        _ => Err(p
+            .diags
+            .iter()
+            .map(|d| {
+                d.message()
+                    .trim_start_matches("target #1")
+                    .trim_start_matches([',', ':', ' '])
+            })
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
+/// A required or optional string field of a target.
+pub(super) fn string_field(
+    obj: &Map<String, J>,
+    key: &str,
+    required: bool,
+    i: usize,
+    id: Option<&str>,
+    p: &mut Problems,
+) -> Option<String> {
+    match obj.get(key) {
+        None | Some(J::Null) if !required => None,
+        None | Some(J::Null) => {
+            p.target(
+                "catalog/missing-field",
+                i,
+                id,
+                key,
+                "is required".to_string(),
+            );
+            None
+        }
+        Some(J::String(s)) if s.is_empty() => {
+            p.target(
+                "catalog/wrong-type",
+                i,
+                id,
+                key,
+                "must not be empty".to_string(),
+            );
+            None
+        }
+        Some(J::String(s)) if s.len() > MAX_NAME_BYTES => {
+            p.target(
+                "catalog/too-long",
+                i,
+                None,
+                key,
+                format!(
+                    "is {} bytes long, more than the limit of {MAX_NAME_BYTES}",
+                    s.len()
+                ),
+            );
+            None
+        }
+        Some(J::String(s)) => Some(s.clone()),
+        Some(other) => {
+            p.target(
+                "catalog/wrong-type",
+                i,
+                id,
+                key,
+                format!("must be a string, found {}", describe(other)),
+            );
+            None
+        }
+    }
+}
+
+fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
+    let Some(obj) = v.as_object() else {
+        p.target(
+            "catalog/wrong-type",
+            i,
+            None,
+            "",
+            format!("must be an object, found {}", describe(v)),
+        );
+        return None;
+    };
+    let before = p.diags.len();
+    let given_id = string_field(obj, "id", false, i, None, p);
+    let named = given_id.clone().or_else(|| {
+        let (pr, m) = (obj.get("provider")?.as_str()?, obj.get("model")?.as_str()?);
+        Some(format!("{pr}/{m}"))
+    });
+    for key in obj.keys() {
+        if !TARGET_FIELDS.contains(&key.as_str()) {
+            let help = crate::schema::suggest(key, TARGET_FIELDS.iter().copied())
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+            p.target(
+                "catalog/unknown-field",
+                i,
+                named.as_deref(),
+                key,
+                format!(
+                    "is not a target field{help}; data-policy attributes go under `attributes`"
+                ),
+            );
+        }
+    }
+    let provider = string_field(obj, "provider", true, i, given_id.as_deref(), p);
+    let model = string_field(obj, "model", true, i, given_id.as_deref(), p);
+    let (provider, model) = (provider?, model?);
+    let mut t = Target::new(provider, model);
+    if let Some(id) = given_id {
+        t.set_id(id);
+    }
+    let id = t.id().to_string();
+    if let Some(endpoint) = string_field(obj, "endpoint", false, i, Some(&id), p) {
+        t.set_endpoint(endpoint);
+    }
+    if let Some(region) = string_field(obj, "region", false, i, Some(&id), p) {
+        t.set("region", region);
+    }
+    match obj.get("attributes") {
+        None | Some(J::Null) => {}
+        Some(J::Object(attrs)) => {
+            for (key, value) in attrs {
+                let field = format!("attributes.{key}");
+                if key == "region" && obj.get("region").is_some_and(|r| !r.is_null()) {
+                    p.target(
+                        "catalog/conflict",
+                        i,
+                        Some(&id),
+                        &field,
+                        "`region` is given both at the top of the target and under `attributes`"
+                            .to_string(),
+                    );
+                    continue;
+                }
+                match attribute(key, value) {
+                    Ok(None) => {}
+                    Ok(Some((v, None))) => t.set(key.clone(), v),
+                    Ok(Some((v, Some(expires)))) => t.set_expiring(key.clone(), v, expires),
+                    Err(msg) => p.target("catalog/bad-attribute", i, Some(&id), &field, msg),
+                }
+            }
+        }
+        Some(other) => p.target(
+            "catalog/wrong-type",
+            i,
+            Some(&id),
+            "attributes",
+            format!("must be an object, found {}", describe(other)),
+        ),
+    }
+    (p.diags.len() == before).then_some(t)
+}
+
+/// Reads one attribute value: `null` (undeclared), a scalar, or expiring
+/// evidence `{"value": …, "expires": "YYYY-MM-DD"}`.
+pub(super) fn attribute(name: &str, v: &J) -> Result<Option<(Value, Option<Date>)>, String> {
+    if !is_valid_name(name) {
+        return Err("is not a valid attribute name (ASCII letters, digits and `_`)".to_string());
+    }
+    if name == "provider" || name == "model" {
+        return Err(format!(
+            "`{name}` belongs at the top of the target, not under `attributes`"
+        ));
+    }
+    match v {
+        J::Object(obj) => {
+            for key in obj.keys() {
+                if key != "value" && key != "expires" {
+                    return Err(format!(
+                        "expiring evidence has the fields `value` and `expires`, found `{key}`"
+                    ));
+                }
+            }
+            let value = match obj.get("value") {
+                None | Some(J::Null) => {
+                    return Err("expiring evidence needs a `value`".to_string());
+                }
+                Some(v) => scalar(name, v)?,
+            };
+            let expires = match obj.get("expires") {
+                Some(J::String(s)) => s.parse::<Date>().map_err(|e| format!("`expires`: {e}"))?,
+                Some(other) => {
+                    return Err(format!(
+                        "`expires` must be a date \"YYYY-MM-DD\", found {}",
+                        describe(other)
+                    ));
+                }
+                None => return Err("expiring evidence needs an `expires` date".to_string()),
+            };
+            Ok(value.map(|v| (v, Some(expires))))
+        }
+        other => Ok(scalar(name, other)?.map(|v| (v, None))),
+    }
+}
+
+/// Reads a scalar attribute value, checking standard attributes' kinds.
+pub(super) fn scalar(name: &str, v: &J) -> Result<Option<Value>, String> {
+    let value = match v {
+        J::Null => return Ok(None),
+        J::Bool(b) => Value::Flag(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Number(i),
+            None => {
+                return Err(format!(
+                    "must be a whole number without a decimal point, in 64-bit range; found {}",
+                    describe(v)
+                ));
+            }
+        },
+        J::String(s) => Value::Text(s.clone()),
+        J::Array(_) | J::Object(_) => {
+            return Err(format!(
+                "must be true/false, a whole number or a string, found {}",
+                describe(v)
+            ));
+        }
+    };
+    check_kind(name, &value).map_err(|e| format!("{e}, found {}", describe(v)))?;
+    Ok(Some(value))
+}
+
+/// Checks a value against the standard schema (custom attributes may hold
+/// any kind) and the range rules of standard attributes.
+pub(super) fn check_kind(name: &str, value: &Value) -> Result<(), String> {
+    let standard = STANDARD_ATTRIBUTES.iter().find(|(n, _, _)| *n == name);
+    if let Some(&(_, kind, _)) = standard {
+        if kind != value.kind() {
+            return Err(match kind {
+                AttrKind::Flag => "must be true or false".to_string(),
+                AttrKind::Number => "must be a whole number".to_string(),
+                AttrKind::Text => "must be a string".to_string(),
+            });
+        }
+    }
+    if let (Value::Number(n), "retention_days") = (value, name) {
+        if *n < 0 {
+            return Err("must be 0 or more".to_string());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! Catalogs: ordered lists of provider targets, and readers for the formats
+//! they come in.
+//!
+//! | format | reader | what it is |
+//! |---|---|---|
+//! | eligo JSON / TOML | [`Catalog::from_json`], [`Catalog::from_toml`] | eligo's own format (`docs/CATALOG.md`) |
+//! | gateway YAML | [`Catalog::from_gateway_yaml`] | `providers.targets[].data_policy`, as policy-as-config gateways write it |
+//! | provider `dataPolicy` JSON | [`Catalog::from_provider_policies`] | provider definitions with a `dataPolicy` object, as the open-source LLM Gateway publishes them |
+//!
+//! Every reader validates strictly and reports *every* problem with the file,
+//! the target and the field; none panics, and none turns "not declared" into a
+//! known value: where a source format would default a missing field, eligo
+//! keeps it unknown. Duplicate keys are errors in every format.
+
+mod eligo;
+mod gateway;
+mod provider_policies;
+mod strict;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Error, SourceText};
+use crate::target::Target;
+
+pub(crate) use eligo::target_from_json;
+pub(crate) use strict::StrictJson;
+
+pub use provider_policies::parse_retention;
+
+/// Largest catalog file accepted, in bytes (256 MiB).
+pub const MAX_CATALOG_BYTES: usize = 256 << 20;
+
+/// The formats [`Catalog::from_file`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CatalogFormat {
+    /// eligo's own JSON format.
+    Json,
+    /// eligo's own format written in TOML.
+    Toml,
+    /// Gateway YAML (`providers.targets[].data_policy`).
+    GatewayYaml,
+    /// Provider definitions with `dataPolicy` objects (JSON).
+    ProviderPolicies,
+}
+
+/// An ordered list of provider targets with unique ids.
+///
+/// ```
+/// let catalog = eligo::Catalog::from_json(r#"{"targets": [
+///     {"provider": "openai", "model": "gpt-4o", "attributes": {"soc2": true}},
+///     {"provider": "onprem", "model": "llama-3", "attributes": {"retention_days": {"value": 0, "expires": "2099-01-01"}}}
+/// ]}"#, "catalog.json")?;
+/// assert_eq!(catalog.len(), 2);
+/// assert_eq!(catalog.get("onprem/llama-3").unwrap().model(), "llama-3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    name: Option<String>,
+    targets: Vec<Target>,
+    index: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// A catalog of `targets`, in order. Fails if two share an id.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Target};
+    /// let c = Catalog::new(vec![Target::new("a", "m"), Target::new("b", "m")])?;
+    /// assert_eq!(c.serving("m").count(), 2);
+    /// assert!(Catalog::new(vec![Target::new("a", "m"), Target::new("a", "m")]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(targets: Vec<Target>) -> Result<Catalog, Error> {
+        let mut errors = Vec::new();
+        let positions: Vec<usize> = (0..targets.len()).collect();
+        let catalog = Catalog::build(None, targets, &positions, &mut errors);
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(Error::new(errors, None))
+        }
+    }
+
+    /// Indexes `targets`; `positions` are their places in the source (for
+    /// messages), which differ from their indices when some were invalid.
+    fn build(
+        name: Option<String>,
+        targets: Vec<Target>,
+        positions: &[usize],
+        errors: &mut Vec<Diagnostic>,
+    ) -> Catalog {
+        let mut index = HashMap::with_capacity(targets.len());
+        for (i, t) in targets.iter().enumerate() {
+            if let Some(first) = index.insert(t.id().to_string(), i) {
+                let at = |k: usize| positions.get(k).copied().unwrap_or(k) + 1;
+                errors.push(
+                    Diagnostic::error(
+                        "catalog/duplicate-target",
+                        format!(
+                            "target #{} has the id `{}` of target #{} already",
+                            at(i),
+                            t.id(),
+                            at(first)
+                        ),
+                    )
+                    .with_help("give every target a unique `id`"),
+                );
+                index.insert(t.id().to_string(), first);
+            }
+        }
+        Catalog {
+            name,
+            targets,
+            index,
+        }
+    }
+
+    /// Reads a catalog file, choosing the reader by extension (`.yaml`/`.yml`:
+    /// gateway YAML; `.toml`: eligo TOML) or, for JSON, by content (a
+    /// `providers` list of `dataPolicy` definitions, or eligo's `targets`).
+    ///
+    /// ```
+    /// let catalog = eligo::Catalog::from_file("policies/catalog.json")?;
+    /// assert!(catalog.get("onprem/deepseek-v3.2").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Catalog, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = crate::policy::read_text(path, MAX_CATALOG_BYTES)?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let format = match ext.as_str() {
+            "yaml" | "yml" => CatalogFormat::GatewayYaml,
+            "toml" => CatalogFormat::Toml,
+            _ => sniff_json(&text),
+        };
+        Catalog::from_str_as(&text, &name, format)
+    }
+
+    /// Reads catalog text in the given format; `name` names it in errors.
+    pub fn from_str_as(text: &str, name: &str, format: CatalogFormat) -> Result<Catalog, Error> {
+        match format {
+            CatalogFormat::Json => Catalog::from_json(text, name),
+            CatalogFormat::Toml => Catalog::from_toml(text, name),
+            CatalogFormat::GatewayYaml => Catalog::from_gateway_yaml(text, name),
+            CatalogFormat::ProviderPolicies => Catalog::from_provider_policies(text, name),
+        }
+    }
+
+    /// Reads eligo's JSON catalog format.
+    pub fn from_json(text: &str, name: &str) -> Result<Catalog, Error> {
+        let value = strict::parse_json(text, name)?;
+        eligo::read(&value, name)
+    }
+
+    /// Reads eligo's catalog format written in TOML (`[[targets]]` tables).
+    ///
+    /// ```
+    /// let c = eligo::Catalog::from_toml(r#"
+    /// catalog = "t"
+    /// [[targets]]
+    /// provider = "onprem"
+    /// model = "llama-3"
+    /// attributes = { retention_days = 0, zero_data_retention = true }
+    /// "#, "c.toml")?;
+    /// assert_eq!(c.targets()[0].id(), "onprem/llama-3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_toml(text: &str, name: &str) -> Result<Catalog, Error> {
+        let value = strict::parse_toml(text, name)?;
+        eligo::read(&value, name)
+    }
+
+    /// Reads gateway YAML: `providers.targets[]` with `data_policy` blocks.
+    pub fn from_gateway_yaml(text: &str, name: &str) -> Result<Catalog, Error> {
+        let value = strict::parse_yaml(text, name)?;
+        gateway::read(&value, name)
+    }
+
+    /// Reads provider definitions with `dataPolicy` objects (JSON).
+    pub fn from_provider_policies(text: &str, name: &str) -> Result<Catalog, Error> {
+        let value = strict::parse_json(text, name)?;
+        provider_policies::read(&value, name)
+    }
+
+    /// The catalog's name, if the file gives one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Every target, in catalog order.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Number of targets.
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Whether there are no targets.
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// The target with id `id`.
+    pub fn get(&self, id: &str) -> Option<&Target> {
+        self.index.get(id).and_then(|&i| self.targets.get(i))
+    }
+
+    /// The position of the target with id `id`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The targets serving `model`, in catalog order, with their positions.
+    /// A target whose model is `*` serves every model.
+    pub fn serving<'a>(&'a self, model: &'a str) -> impl Iterator<Item = (usize, &'a Target)> + 'a {
+        self.targets
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| t.model() == model || t.model() == "*")
+    }
+
+    /// The known id closest to `id`, for "did you mean" help.
+    pub fn suggest_id(&self, id: &str) -> Option<&str> {
+        crate::schema::suggest(id, self.targets.iter().map(Target::id))
+    }
+
+    /// The known model name closest to `model`.
+    pub fn suggest_model(&self, model: &str) -> Option<&str> {
+        crate::schema::suggest(model, self.targets.iter().map(Target::model))
+    }
+}
+
+/// Chooses the JSON reader from the top-level keys.
+fn sniff_json(text: &str) -> CatalogFormat {
+    let head: String = text.chars().take(4096).collect();
+    if head.contains("\"providers\"") && !head.contains("\"targets\"") {
+        CatalogFormat::ProviderPolicies
+    } else {
+        CatalogFormat::Json
+    }
+}
+
+/// Collects catalog problems, each naming the target and the field.
+pub(crate) struct Problems {
+    diags: Vec<Diagnostic>,
+}
+
+impl Problems {
+    pub(crate) fn new() -> Problems {
+        Problems { diags: Vec::new() }
+    }
+
+    /// A problem with field `field` of the target at `index` (0-based) with
+    /// id `id` (if known yet).
+    pub(crate) fn target(
+        &mut self,
+        code: &'static str,
+        index: usize,
+        id: Option<&str>,
+        field: &str,
+        msg: String,
+    ) {
+        let who = match id {
+            Some(id) => format!("target #{} `{id}`", index + 1),
+            None => format!("target #{}", index + 1),
+        };
+        let message = if field.is_empty() {
+            format!("{who}: {msg}")
+        } else {
+            format!("{who}, field `{field}`: {msg}")
+        };
+        self.diags.push(Diagnostic::error(code, message));
+    }
+
+    /// A problem with the file as a whole.
+    pub(crate) fn file(&mut self, code: &'static str, msg: String, help: &str) {
+        let mut d = Diagnostic::error(code, msg);
+        if !help.is_empty() {
+            d = d.with_help(help);
+        }
+        self.diags.push(d);
+    }
+
+    /// Too many problems make a report unreadable; stop after this many.
+    pub(crate) fn full(&self) -> bool {
+        self.diags.len() >= 100
+    }
+
+    /// The catalog, or every problem found.
+    pub(crate) fn finish(
+        mut self,
+        name: Option<String>,
+        targets: Vec<(usize, Target)>,
+        file: &str,
+    ) -> Result<Catalog, Error> {
+        let (positions, targets): (Vec<usize>, Vec<Target>) = targets.into_iter().unzip();
+        let catalog = Catalog::build(name, targets, &positions, &mut self.diags);
+        if self.diags.is_empty() {
+            Ok(catalog)
+        } else {
+            // The problems name targets and fields, not spans: no text needed.
+            Err(Error::new(self.diags, Some(SourceText::new(file, ""))))
+        }
+    }
+}
+
+/// Describes a JSON value for messages: `the string "yes"`, `a list`, ….
+pub(crate) fn describe(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "null".to_string(),
+        J::Bool(b) => format!("`{b}`"),
+        J::Number(n) => format!("the number {n}"),
+        J::String(s) if s.chars().count() > 40 => {
+            format!("the string \"{}…\"", s.chars().take(40).collect::<String>())
+        }
+        J::String(s) => format!("the string {s:?}"),
+        J::Array(_) => "a list".to_string(),
+        J::Object(_) => "an object".to_string(),
+    }
+}

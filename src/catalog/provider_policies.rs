@@ -1,0 +1,309 @@
+//! Provider definitions with a `dataPolicy` object, in the shape the
+//! open-source LLM Gateway project publishes for its providers:
+//!
+//! ```json
+//! {"providers": [
+//!   {"id": "anthropic", "name": "Anthropic", "headquarters": "US",
+//!    "models": ["claude-sonnet-4"],
+//!    "dataPolicy": {"apiTraining": false, "promptLogging": true,
+//!                   "retentionPeriod": "30 days", "soc2": 2,
+//!                   "iso27001": true, "gdpr": true}}
+//! ]}
+//! ```
+//!
+//! | field | attribute |
+//! |---|---|
+//! | `apiTraining` | `trains_on_prompts` |
+//! | `promptLogging` | `logs_prompts` |
+//! | `retentionPeriod` | `retention_days`, read by [`parse_retention`]; text that states no period is unknown |
+//! | `soc2` | `2` → `soc2` true, `soc2_type1` false; `1` → `soc2_type1` true, `soc2` false |
+//! | `iso27001`, `gdpr` | same name |
+//! | `headquarters` | `headquarters` (ISO 3166 alpha-2) |
+//! | `consumerTraining` | not read: it concerns consumer apps, not the API |
+//!
+//! `null` or absent means unknown. The definitions name providers, not
+//! models: each provider becomes one target per name in its optional `models`
+//! list, or one target with model `*` (serving every model) without one.
+
+use serde_json::{Map, Value as J};
+
+use super::eligo::string_field;
+use super::{Catalog, Problems, describe};
+use crate::diagnostic::Error;
+use crate::target::Target;
+
+const POLICY_FIELDS: &[&str] = &[
+    "apiTraining",
+    "consumerTraining",
+    "promptLogging",
+    "retentionPeriod",
+    "soc2",
+    "iso27001",
+    "gdpr",
+];
+
+pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
+    let mut p = Problems::new();
+    let items = match v {
+        J::Array(items) => items.as_slice(),
+        J::Object(top) => match top.get("providers") {
+            Some(J::Array(items)) => items.as_slice(),
+            _ => {
+                p.file(
+                    "catalog/missing-field",
+                    "the file has no `providers` list".to_string(),
+                    "provider definitions are a list, or an object with a `providers` list",
+                );
+                &[]
+            }
+        },
+        other => {
+            p.file(
+                "catalog/wrong-type",
+                format!("expected a `providers` list, found {}", describe(other)),
+                "",
+            );
+            &[]
+        }
+    };
+    let mut targets = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if p.full() {
+            break;
+        }
+        provider(item, i, &mut p, &mut targets);
+    }
+    p.finish(None, targets, file)
+}
+
+fn provider(v: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) {
+    let Some(obj) = v.as_object() else {
+        p.target(
+            "catalog/wrong-type",
+            i,
+            None,
+            "",
+            format!("must be an object, found {}", describe(v)),
+        );
+        return;
+    };
+    let Some(id) = string_field(obj, "id", true, i, None, p) else {
+        return;
+    };
+    let before = p.diags.len();
+    let mut proto = Target::new(id.clone(), "*");
+    proto.set_id(id.clone());
+    if let Some(hq) = string_field(obj, "headquarters", false, i, Some(&id), p) {
+        if hq.len() == 2 && hq.bytes().all(|b| b.is_ascii_uppercase()) {
+            proto.set("headquarters", hq);
+        } else {
+            p.target(
+                "catalog/bad-attribute",
+                i,
+                Some(&id),
+                "headquarters",
+                format!("must be an ISO 3166 alpha-2 country code such as \"US\", found {hq:?}"),
+            );
+        }
+    }
+    match obj.get("dataPolicy") {
+        None | Some(J::Null) => {}
+        Some(J::Object(dp)) => data_policy(dp, &mut proto, i, &id, p),
+        Some(other) => p.target(
+            "catalog/wrong-type",
+            i,
+            Some(&id),
+            "dataPolicy",
+            format!("must be an object, found {}", describe(other)),
+        ),
+    }
+    let models: Vec<String> = match obj.get("models") {
+        None | Some(J::Null) => vec!["*".to_string()],
+        Some(J::Array(ms)) => ms
+            .iter()
+            .filter_map(|m| match m {
+                J::String(s) if !s.is_empty() => Some(s.clone()),
+                other => {
+                    p.target(
+                        "catalog/wrong-type",
+                        i,
+                        Some(&id),
+                        "models",
+                        format!("must list model names, found {}", describe(other)),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            p.target(
+                "catalog/wrong-type",
+                i,
+                Some(&id),
+                "models",
+                format!("must be a list, found {}", describe(other)),
+            );
+            Vec::new()
+        }
+    };
+    if p.diags.len() != before {
+        return;
+    }
+    for model in models {
+        let mut t = proto.clone();
+        t.set("model", model.clone());
+        t.set_id(if model == "*" {
+            id.clone()
+        } else {
+            format!("{id}/{model}")
+        });
+        out.push((i, t));
+    }
+}
+
+fn flag(dp: &Map<String, J>, key: &str, i: usize, id: &str, p: &mut Problems) -> Option<bool> {
+    match dp.get(key) {
+        None | Some(J::Null) => None,
+        Some(J::Bool(b)) => Some(*b),
+        Some(other) => {
+            p.target(
+                "catalog/bad-attribute",
+                i,
+                Some(id),
+                &format!("dataPolicy.{key}"),
+                format!("must be true, false or null, found {}", describe(other)),
+            );
+            None
+        }
+    }
+}
+
+fn data_policy(dp: &Map<String, J>, t: &mut Target, i: usize, id: &str, p: &mut Problems) {
+    for key in dp.keys() {
+        if !POLICY_FIELDS.contains(&key.as_str()) {
+            p.target(
+                "catalog/unknown-field",
+                i,
+                Some(id),
+                &format!("dataPolicy.{key}"),
+                format!(
+                    "is not a `dataPolicy` field eligo knows (known: {})",
+                    POLICY_FIELDS.join(", ")
+                ),
+            );
+        }
+    }
+    for (key, attr) in [
+        ("apiTraining", "trains_on_prompts"),
+        ("promptLogging", "logs_prompts"),
+        ("iso27001", "iso27001"),
+        ("gdpr", "gdpr"),
+    ] {
+        if let Some(b) = flag(dp, key, i, id, p) {
+            t.set(attr, b);
+        }
+    }
+    // Checked for its type only.
+    let _ = flag(dp, "consumerTraining", i, id, p);
+    match dp.get("soc2") {
+        None | Some(J::Null) => {}
+        Some(J::Number(n)) if n.as_i64() == Some(2) => {
+            t.set("soc2", true);
+            t.set("soc2_type1", false);
+        }
+        Some(J::Number(n)) if n.as_i64() == Some(1) => {
+            t.set("soc2", false);
+            t.set("soc2_type1", true);
+        }
+        Some(other) => p.target(
+            "catalog/bad-attribute",
+            i,
+            Some(id),
+            "dataPolicy.soc2",
+            format!(
+                "must be the SOC 2 report type 1 or 2, or null, found {}",
+                describe(other)
+            ),
+        ),
+    }
+    match dp.get("retentionPeriod") {
+        None | Some(J::Null) => {}
+        Some(J::String(text)) => {
+            if let Some(days) = parse_retention(text) {
+                t.set("retention_days", days);
+            }
+        }
+        Some(other) => p.target(
+            "catalog/bad-attribute",
+            i,
+            Some(id),
+            "dataPolicy.retentionPeriod",
+            format!(
+                "must be text such as \"30 days\", or null, found {}",
+                describe(other)
+            ),
+        ),
+    }
+}
+
+/// Reads a retention period stated as text, in whole days, rounding up: a
+/// provider that keeps data for "24 hours" keeps it for more than 0 days.
+/// Text that does not state one period (`"varies by service"`, `"up to 30
+/// days"`) gives `None`: unknown, never a guess.
+///
+/// ```
+/// use eligo::catalog::parse_retention;
+/// assert_eq!(parse_retention("0 days"), Some(0));
+/// assert_eq!(parse_retention("30 days"), Some(30));
+/// assert_eq!(parse_retention("24 hours"), Some(1));
+/// assert_eq!(parse_retention("25 hours"), Some(2));
+/// assert_eq!(parse_retention("2 weeks"), Some(14));
+/// assert_eq!(parse_retention("varies by service; Enterprise ZDR available"), None);
+/// ```
+pub fn parse_retention(text: &str) -> Option<i64> {
+    let lower = text.trim().to_ascii_lowercase();
+    let mut words = lower.split_whitespace();
+    let (number, unit) = (words.next()?, words.next()?);
+    if words.next().is_some() || number.starts_with(['+', '-']) {
+        return None;
+    }
+    let n: i64 = number.parse().ok()?;
+    match unit {
+        "day" | "days" => Some(n),
+        "hour" | "hours" => Some(n.checked_add(23)? / 24),
+        "minute" | "minutes" => Some(n.checked_add(1439)? / 1440),
+        "week" | "weeks" => n.checked_mul(7),
+        // Months and years vary in length: count the longest.
+        "month" | "months" => n.checked_mul(31),
+        "year" | "years" => n.checked_mul(366),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_text() {
+        for (text, want) in [
+            ("0 days", Some(0)),
+            ("1 day", Some(1)),
+            (" 30 Days ", Some(30)),
+            ("0 hours", Some(0)),
+            ("1 hour", Some(1)),
+            ("24 hours", Some(1)),
+            ("48 hours", Some(2)),
+            ("1 month", Some(31)),
+            ("1 year", Some(366)),
+            ("30", None),
+            ("-1 days", None),
+            ("30 days or less", None),
+            ("varies by service; Enterprise ZDR available", None),
+            ("99999999999999999999 days", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_retention(text), want, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! What a settings page shows before a policy is saved: which targets a
+//! policy allows and blocks and why ([`preview`]), and what a change of
+//! policy newly allows and newly blocks ([`diff`]).
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::eval::Failure;
+use crate::policy::Policy;
+use crate::time::Date;
+
+/// One target in a preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewRow {
+    /// Target id.
+    pub id: String,
+    /// Provider.
+    pub provider: String,
+    /// Model.
+    pub model: String,
+    /// Whether the policy allows it.
+    pub allowed: bool,
+    /// Every failed requirement (empty when allowed).
+    pub failures: Vec<Failure>,
+}
+
+/// Every target of a catalog, allowed or blocked, with reasons.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    /// The policy's display name.
+    pub policy: String,
+    /// Number of targets allowed.
+    pub allowed: usize,
+    /// Number of targets blocked.
+    pub blocked: usize,
+    /// One row a target, in catalog order.
+    pub rows: Vec<PreviewRow>,
+}
+
+/// Previews `policy` over every target of `catalog` (evidence as of `date`,
+/// or today).
+///
+/// ```
+/// let policy = eligo::Policy::from_file("policies/regulated-routing.pol")?;
+/// let catalog = eligo::Catalog::from_file("policies/catalog.json")?;
+/// let p = eligo::preview(&policy, &catalog, None);
+/// let allowed: Vec<&str> = p.rows.iter().filter(|r| r.allowed).map(|r| r.id.as_str()).collect();
+/// assert_eq!(allowed, ["onprem/deepseek-v3.2", "onprem/llama-3.3-70b"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preview(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> Preview {
+    let rows: Vec<PreviewRow> = catalog
+        .targets()
+        .iter()
+        .map(|t| {
+            let v = policy.evaluate_at(t, date);
+            PreviewRow {
+                id: t.id().to_string(),
+                provider: t.provider().to_string(),
+                model: t.model().to_string(),
+                allowed: v.is_allowed(),
+                failures: v.failures().to_vec(),
+            }
+        })
+        .collect();
+    let allowed = rows.iter().filter(|r| r.allowed).count();
+    Preview {
+        policy: policy.display_name().to_string(),
+        allowed,
+        blocked: rows.len() - allowed,
+        rows,
+    }
+}
+
+/// A target whose verdict a policy change alters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiffRow {
+    /// Target id.
+    pub id: String,
+    /// Why the old policy blocked it (empty if it allowed it).
+    pub before: Vec<Failure>,
+    /// Why the new policy blocks it (empty if it allows it).
+    pub after: Vec<Failure>,
+}
+
+/// What changes when `old` is replaced by `new`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    /// Targets the new policy allows and the old one blocked.
+    pub newly_allowed: Vec<DiffRow>,
+    /// Targets the new policy blocks and the old one allowed.
+    pub newly_blocked: Vec<DiffRow>,
+    /// Ids of targets allowed by both.
+    pub still_allowed: Vec<String>,
+    /// Ids of targets blocked by both.
+    pub still_blocked: Vec<String>,
+}
+
+impl Diff {
+    /// Whether no target changes verdict.
+    pub fn is_empty(&self) -> bool {
+        self.newly_allowed.is_empty() && self.newly_blocked.is_empty()
+    }
+}
+
+/// Compares two policies over `catalog`.
+///
+/// ```
+/// use eligo::{Catalog, Target};
+/// let old = eligo::compile("require soc2")?;
+/// let new = eligo::compile("require soc2 or iso27001")?;
+/// let catalog = Catalog::new(vec![Target::builder("a", "m").attr("iso27001", true).build()])?;
+/// let d = eligo::diff(&old, &new, &catalog, None);
+/// assert_eq!(d.newly_allowed[0].id, "a/m");
+/// assert_eq!(d.newly_allowed[0].before[0].text(), "require soc2");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn diff(old: &Policy, new: &Policy, catalog: &Catalog, date: Option<Date>) -> Diff {
+    let mut d = Diff {
+        newly_allowed: Vec::new(),
+        newly_blocked: Vec::new(),
+        still_allowed: Vec::new(),
+        still_blocked: Vec::new(),
+    };
+    for t in catalog.targets() {
+        let (a, b) = (old.evaluate_at(t, date), new.evaluate_at(t, date));
+        let row = || DiffRow {
+            id: t.id().to_string(),
+            before: a.failures().to_vec(),
+            after: b.failures().to_vec(),
+        };
+        match (a.is_allowed(), b.is_allowed()) {
+            (false, true) => d.newly_allowed.push(row()),
+            (true, false) => d.newly_blocked.push(row()),
+            (true, true) => d.still_allowed.push(t.id().to_string()),
+            (false, false) => d.still_blocked.push(t.id().to_string()),
+        }
+    }
+    d
+}

@@ -1,0 +1,463 @@
+//! Gateway decisions: which targets a request may go to, or why it is blocked.
+//!
+//! - **Automatic** routing (`model` only): the candidates are the catalog's
+//!   targets serving the model, in catalog order. Non-compliant ones are
+//!   removed and the rest keep their order, so fallback and ordered routing
+//!   run inside the compliant pool.
+//! - **Pinned** routing (`provider/model`): only that target. If it fails the
+//!   policy the request is blocked; it is never re-routed.
+//! - Nothing compliant left in `block` mode: a blocked decision with HTTP
+//!   status 403, code `no_compliant_provider`, a message naming the model and
+//!   the policy, an OpenAI-compatible error body and a [`SecurityEvent`].
+//! - `warn` mode: the request proceeds with the unfiltered candidates and the
+//!   decision (and its event) says it would have been blocked.
+//!
+//! # Layering
+//!
+//! [`route_layered`] takes several policies, such as an organisation baseline
+//! and a project policy. A target is compliant only when it passes *every*
+//! layer, so a project layer can remove targets but never add one back: no
+//! statement in a layer can widen what another layer allows. Each layer's
+//! mode applies to its own failures: a target failing a `block` layer is
+//! removed even if the layer that would have let it through is in `warn` mode.
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{Diagnostic, Error};
+use crate::eval::Failure;
+use crate::policy::{Mode, Policy};
+use crate::target::Target;
+use crate::time::{Date, Timestamp};
+
+/// The error code of a blocked request.
+pub const NO_COMPLIANT_PROVIDER: &str = "no_compliant_provider";
+
+/// A routing request: a model, optionally pinned to one target.
+///
+/// ```
+/// use eligo::Request;
+/// let r = Request::from_model_field("deepseek/deepseek-v3.2");
+/// assert_eq!(r.pinned(), Some("deepseek/deepseek-v3.2"));
+/// assert_eq!(Request::from_model_field("deepseek-v3.2").pinned(), None);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    model: String,
+    pinned: Option<String>,
+    date: Option<Date>,
+    time: Option<Timestamp>,
+}
+
+impl Request {
+    /// Automatic routing among the targets serving `model`.
+    pub fn model(model: impl Into<String>) -> Request {
+        Request {
+            model: model.into(),
+            pinned: None,
+            date: None,
+            time: None,
+        }
+    }
+
+    /// A request pinned to the target with id `target_id`
+    /// (`provider/model`).
+    pub fn pin(target_id: impl Into<String>) -> Request {
+        let id = target_id.into();
+        let model = id
+            .split_once('/')
+            .map_or(id.as_str(), |(_, m)| m)
+            .to_string();
+        Request {
+            model,
+            pinned: Some(id),
+            date: None,
+            time: None,
+        }
+    }
+
+    /// Reads an OpenAI-style `model` field: `provider/model` pins a target,
+    /// a bare model name routes automatically.
+    pub fn from_model_field(field: &str) -> Request {
+        if field.contains('/') {
+            Request::pin(field)
+        } else {
+            Request::model(field)
+        }
+    }
+
+    /// Reads expiring evidence as of `date` instead of today.
+    pub fn on(mut self, date: Date) -> Request {
+        self.date = Some(date);
+        self
+    }
+
+    /// Stamps events with `time` instead of the system clock (and reads
+    /// evidence as of its date, unless [`Request::on`] set one).
+    pub fn at(mut self, time: Timestamp) -> Request {
+        self.time = Some(time);
+        self
+    }
+
+    /// The requested model.
+    pub fn requested_model(&self) -> &str {
+        &self.model
+    }
+
+    /// The pinned target id, if any.
+    pub fn pinned(&self) -> Option<&str> {
+        self.pinned.as_deref()
+    }
+}
+
+/// What happened to a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Routed to the compliant targets (nothing was removed, or the rest
+    /// remain).
+    Routed,
+    /// Blocked: no compliant target remains (HTTP 403).
+    Blocked,
+    /// Let through by `warn` mode although it would have been blocked.
+    Warned,
+}
+
+/// One failed requirement of one layer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LayerFailure {
+    /// The display name of the policy layer.
+    pub policy: String,
+    /// That layer's mode.
+    pub mode: Mode,
+    /// The failed requirement.
+    #[serde(flatten)]
+    pub failure: Failure,
+}
+
+/// A candidate target and how it fared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// Target id.
+    pub id: String,
+    /// Provider.
+    pub provider: String,
+    /// Model.
+    pub model: String,
+    /// Whether it passes every layer.
+    pub compliant: bool,
+    /// Whether it stays in the routed list (compliant, or kept by `warn`).
+    pub routed: bool,
+    /// Every failed requirement of every layer.
+    pub failures: Vec<LayerFailure>,
+}
+
+/// A routing decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    outcome: Outcome,
+    model: String,
+    pinned: Option<String>,
+    /// Ids of the targets to try, in order.
+    targets: Vec<String>,
+    candidates: Vec<Candidate>,
+    message: Option<String>,
+    event: Option<SecurityEvent>,
+}
+
+impl Decision {
+    /// What happened.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Whether the request is blocked.
+    pub fn is_blocked(&self) -> bool {
+        self.outcome == Outcome::Blocked
+    }
+
+    /// Whether the request would have been blocked but for `warn` mode.
+    pub fn would_block(&self) -> bool {
+        self.outcome == Outcome::Warned
+    }
+
+    /// The ids of the targets to try, in order (empty when blocked).
+    pub fn targets(&self) -> &[String] {
+        &self.targets
+    }
+
+    /// Every candidate with its failures, in catalog order.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    /// The HTTP status to answer with: 403 when blocked, else 200.
+    pub fn status(&self) -> u16 {
+        if self.is_blocked() { 403 } else { 200 }
+    }
+
+    /// `no_compliant_provider` when blocked.
+    pub fn code(&self) -> Option<&'static str> {
+        self.is_blocked().then_some(NO_COMPLIANT_PROVIDER)
+    }
+
+    /// The message for people, when blocked or warned.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The OpenAI-compatible error body a gateway returns verbatim with the
+    /// 403: `{"error": {"message", "type", "code"}}`.
+    pub fn error_body(&self) -> Option<serde_json::Value> {
+        if !self.is_blocked() {
+            return None;
+        }
+        Some(serde_json::json!({
+            "error": {
+                "message": self.message.as_deref().unwrap_or_default(),
+                "type": "permission_denied",
+                "code": NO_COMPLIANT_PROVIDER,
+                "param": "model",
+            }
+        }))
+    }
+
+    /// The security event, for every block and every `warn`-mode pass that
+    /// would have blocked.
+    pub fn event(&self) -> Option<&SecurityEvent> {
+        self.event.as_ref()
+    }
+}
+
+/// A structured record of a block (or a `warn`-mode would-be block) for an
+/// administrator to review. eligo builds it; the host stores it. The JSON
+/// schema is documented in `docs/EVENTS.md`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecurityEvent {
+    /// Schema name and version: `eligo.security_event/1`.
+    pub schema: &'static str,
+    /// When, UTC, RFC 3339.
+    pub time: Timestamp,
+    /// `block` or `warn`.
+    pub action: &'static str,
+    /// HTTP status answered: 403, or 200 when `warn` let the request through.
+    pub status: u16,
+    /// `no_compliant_provider`.
+    pub code: &'static str,
+    /// The message for people.
+    pub message: String,
+    /// The policy layers applied.
+    pub policies: Vec<PolicyRef>,
+    /// The request.
+    pub request: RequestRef,
+    /// Every candidate with every failed requirement.
+    pub candidates: Vec<Candidate>,
+}
+
+impl SecurityEvent {
+    /// The event as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A policy as named in events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyRef {
+    /// Display name.
+    pub name: String,
+    /// `version "…"`, if given.
+    pub version: Option<String>,
+    /// `sha256:` digest of the canonical text.
+    pub fingerprint: String,
+    /// Mode.
+    pub mode: Mode,
+}
+
+impl PolicyRef {
+    pub(crate) fn of(p: &Policy) -> PolicyRef {
+        PolicyRef {
+            name: p.display_name().to_string(),
+            version: p.version().map(str::to_string),
+            fingerprint: p.fingerprint(),
+            mode: p.mode(),
+        }
+    }
+}
+
+/// The request as named in events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestRef {
+    /// Requested model.
+    pub model: String,
+    /// Pinned target id, or `null`.
+    pub pinned: Option<String>,
+}
+
+/// Routes `request` under one policy.
+///
+/// ```
+/// use eligo::{Catalog, Request, Target};
+/// let policy = eligo::compile(r#"policy "regulated-routing"; require zero_data_retention; require !internet_egress"#)?;
+/// let catalog = Catalog::new(vec![
+///     Target::builder("cloud", "deepseek-v3.2").attr("zero_data_retention", false).attr("internet_egress", true).build(),
+///     Target::builder("onprem", "deepseek-v3.2").attr("zero_data_retention", true).attr("internet_egress", false).build(),
+/// ])?;
+/// let d = eligo::route(&policy, &catalog, &Request::model("deepseek-v3.2"))?;
+/// assert_eq!(d.targets(), ["onprem/deepseek-v3.2"]);
+///
+/// let d = eligo::route(&policy, &catalog, &Request::pin("cloud/deepseek-v3.2"))?;
+/// assert_eq!(d.status(), 403);
+/// assert_eq!(d.code(), Some("no_compliant_provider"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn route(policy: &Policy, catalog: &Catalog, request: &Request) -> Result<Decision, Error> {
+    route_layered(std::slice::from_ref(policy), catalog, request)
+}
+
+/// Routes `request` under several policy layers (e.g. an organisation
+/// baseline and a project policy); see the module docs.
+pub fn route_layered(
+    layers: &[Policy],
+    catalog: &Catalog,
+    request: &Request,
+) -> Result<Decision, Error> {
+    let time = request.time.unwrap_or_else(Timestamp::now);
+    let date = request.date.or(request.time.map(Timestamp::date));
+    let chosen: Vec<&Target> = match &request.pinned {
+        Some(id) => match catalog.get(id) {
+            Some(t) => vec![t],
+            None => return Err(unknown(catalog, id, true)),
+        },
+        None => {
+            let found: Vec<&Target> = catalog.serving(&request.model).map(|(_, t)| t).collect();
+            if found.is_empty() {
+                return Err(unknown(catalog, &request.model, false));
+            }
+            found
+        }
+    };
+    let mut candidates = Vec::with_capacity(chosen.len());
+    let mut blocking_layers: Vec<&Policy> = Vec::new();
+    for t in chosen {
+        let mut failures = Vec::new();
+        let mut fails_block = false;
+        for layer in layers {
+            let verdict = match date {
+                Some(d) => layer.evaluate_on(t, d),
+                None => layer.evaluate(t),
+            };
+            if verdict.is_blocked() && layer.mode() == Mode::Block {
+                fails_block = true;
+                if !blocking_layers.iter().any(|l| std::ptr::eq(*l, layer)) {
+                    blocking_layers.push(layer);
+                }
+            }
+            failures.extend(verdict.failures().iter().map(|f| LayerFailure {
+                policy: layer.display_name().to_string(),
+                mode: layer.mode(),
+                failure: f.clone(),
+            }));
+        }
+        candidates.push(Candidate {
+            id: t.id().to_string(),
+            provider: t.provider().to_string(),
+            model: t.model().to_string(),
+            compliant: failures.is_empty(),
+            routed: !fails_block,
+            failures,
+        });
+    }
+    let targets: Vec<String> = candidates
+        .iter()
+        .filter(|c| c.routed)
+        .map(|c| c.id.clone())
+        .collect();
+    let any_compliant = candidates.iter().any(|c| c.compliant);
+    let outcome = if targets.is_empty() {
+        Outcome::Blocked
+    } else if !any_compliant {
+        Outcome::Warned
+    } else {
+        Outcome::Routed
+    };
+    let message = match outcome {
+        Outcome::Routed => None,
+        Outcome::Blocked => Some(block_message(&blocking_layers, request, false)),
+        Outcome::Warned => {
+            let all: Vec<&Policy> = layers.iter().collect();
+            Some(block_message(&all, request, true))
+        }
+    };
+    let event = message.as_ref().map(|m| SecurityEvent {
+        schema: "eligo.security_event/1",
+        time,
+        action: if outcome == Outcome::Blocked {
+            "block"
+        } else {
+            "warn"
+        },
+        status: if outcome == Outcome::Blocked {
+            403
+        } else {
+            200
+        },
+        code: NO_COMPLIANT_PROVIDER,
+        message: m.clone(),
+        policies: layers.iter().map(PolicyRef::of).collect(),
+        request: RequestRef {
+            model: request.model.clone(),
+            pinned: request.pinned.clone(),
+        },
+        candidates: candidates.clone(),
+    });
+    Ok(Decision {
+        outcome,
+        model: request.model.clone(),
+        pinned: request.pinned.clone(),
+        targets,
+        candidates,
+        message,
+        event,
+    })
+}
+
+fn block_message(layers: &[&Policy], request: &Request, warn: bool) -> String {
+    let names: Vec<String> = layers
+        .iter()
+        .map(|p| format!("`{}`", p.display_name()))
+        .collect();
+    let policies = match names.as_slice() {
+        [one] => format!("the provider compliance policy {one}"),
+        many => format!("the provider compliance policies {}", many.join(", ")),
+    };
+    let what = match &request.pinned {
+        Some(id) => format!("The pinned provider {id} does not meet its requirements."),
+        None => format!(
+            "No available provider for {} meets its requirements.",
+            request.model
+        ),
+    };
+    if warn {
+        format!("This request would have been blocked by {policies} (warn mode: allowed). {what}")
+    } else {
+        format!("This request was blocked by {policies}. {what}")
+    }
+}
+
+fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
+    let (code, what, suggestion) = if pinned {
+        ("request/unknown-target", "target", catalog.suggest_id(name))
+    } else {
+        (
+            "request/unknown-model",
+            "model",
+            catalog.suggest_model(name),
+        )
+    };
+    let mut d = Diagnostic::error(code, format!("no {what} `{name}` in the catalog"));
+    if let Some(s) = suggestion {
+        d = d.with_help(format!("did you mean `{s}`?"));
+    }
+    Error::single(d)
+}
