@@ -91,7 +91,7 @@ pub use compile::{Program, Tri};
 pub use diagnostic::{
     Diagnostic, Error, ErrorKind, Label, Severity, SourceText, render_human, render_json,
 };
-pub use eval::{Failure, Verdict};
+pub use eval::{EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview};
 pub use route::{
@@ -102,6 +102,15 @@ pub use schema::{AttrDef, AttrKind, Schema};
 pub use span::{Position, Span};
 pub use target::{Target, TargetBuilder, Value, ValueRef};
 pub use time::{Date, DateError, Timestamp};
+
+/// `Policy` and `Catalog` are shared across threads by gateways.
+#[cfg(test)]
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Policy>();
+    send_sync::<Catalog>();
+    send_sync::<EncodedCatalog>();
+};
 
 /// The README's examples, run as doc-tests.
 #[cfg(doctest)]

@@ -229,6 +229,17 @@ impl Policy {
         }
     }
 
+    /// Decides every target of `catalog` once, keeping the result as a
+    /// bitmap for fast repeated use (expiring evidence read as of `date`, or
+    /// today).
+    pub fn encode_catalog(
+        &self,
+        catalog: &crate::Catalog,
+        date: Option<Date>,
+    ) -> eval::EncodedCatalog {
+        eval::EncodedCatalog::encode(self, catalog, date)
+    }
+
     /// A name for messages: the `policy "…"` name, else the file stem, else
     /// `unnamed`.
     pub fn display_name(&self) -> &str {

@@ -201,13 +201,14 @@ impl Decision {
         self.is_blocked().then_some(NO_COMPLIANT_PROVIDER)
     }
 
-    /// The message for people, when blocked or warned.
+    /// The message for people: when blocked, when warned, or when `warn`
+    /// mode kept non-compliant targets in the routed list.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
 
     /// The OpenAI-compatible error body a gateway returns verbatim with the
-    /// 403: `{"error": {"message", "type", "code"}}`.
+    /// 403: `{"error": {"message", "type", "code", "param"}}`.
     pub fn error_body(&self) -> Option<serde_json::Value> {
         if !self.is_blocked() {
             return None;
@@ -222,8 +223,9 @@ impl Decision {
         }))
     }
 
-    /// The security event, for every block and every `warn`-mode pass that
-    /// would have blocked.
+    /// The security event, for every block, every `warn`-mode pass that
+    /// would have blocked, and every `warn`-mode pass that kept
+    /// non-compliant targets.
     pub fn event(&self) -> Option<&SecurityEvent> {
         self.event.as_ref()
     }
@@ -389,6 +391,27 @@ pub fn route_layered(
             Some(block_message(&all, request, true))
         }
     };
+    // Warn mode kept non-compliant targets in the routed list although
+    // compliant ones remain: not a would-be block, but an administrator
+    // rolling out a policy needs to see it, so it is recorded too.
+    let kept = candidates
+        .iter()
+        .filter(|c| c.routed && !c.compliant)
+        .count();
+    let message = message.or_else(|| {
+        (kept > 0).then(|| {
+            let all: Vec<&Policy> = layers.iter().filter(|l| l.mode() == Mode::Warn).collect();
+            let names: Vec<String> = all
+                .iter()
+                .map(|p| format!("`{}`", p.display_name()))
+                .collect();
+            format!(
+                "Warn mode kept {kept} provider(s) for {} that do not meet the requirements of {}.",
+                request.model,
+                names.join(", ")
+            )
+        })
+    });
     let event = message.as_ref().map(|m| SecurityEvent {
         schema: "eligo.security_event/1",
         time,

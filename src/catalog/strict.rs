@@ -151,6 +151,9 @@ fn syntax_error(
 
 /// Parses JSON text.
 pub(crate) fn parse_json(text: &str, name: &str) -> Result<Value, Error> {
+    // A byte order mark is accepted, as in the other formats. Error
+    // positions stay right: the BOM is one character on line 1.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = StrictJson::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     result.map(|v| v.0).map_err(|e| {

@@ -5,7 +5,10 @@
 //! requirement with its text and span, whether it failed because it was false
 //! or because of unknown attributes, and which attributes those were.
 
+mod encoded;
 pub mod reference;
+
+pub use encoded::EncodedCatalog;
 
 use serde::Serialize;
 

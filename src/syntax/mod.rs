@@ -131,12 +131,19 @@ fn convert(text: &str, base: usize, e: &pest::error::Error<Rule>) -> Diagnostic 
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    let message = if expected.is_empty() {
-        format!("unexpected {found}")
-    } else {
-        format!("expected {expected}, found {found}")
+    let first = text[pos..].chars().next();
+    let message = match first {
+        // A look-alike letter (Cyrillic `с` in `soс2`) is the problem
+        // itself, whatever the grammar expected at that point.
+        Some(c) if !c.is_ascii() && c.is_alphanumeric() => {
+            format!("unexpected non-ASCII character `{c}` (U+{:04X})", c as u32)
+        }
+        _ if expected.is_empty() => format!("unexpected {found}"),
+        _ => format!("expected {expected}, found {found}"),
     };
-    let label = if expected.is_empty() {
+    let label = if first.is_some_and(|c| !c.is_ascii() && c.is_alphanumeric()) {
+        "not an ASCII character".to_string()
+    } else if expected.is_empty() {
         "unexpected here".to_string()
     } else {
         format!("expected {expected}")
@@ -215,7 +222,9 @@ pub(crate) fn describe_rule(rule: Rule) -> &'static str {
         | Rule::list_stmt
         | Rule::attribute_stmt => "a statement",
         Rule::mode_name => "`block` or `warn`",
-        Rule::list_action => "`allow` or `deny`",
+        // A statement can begin with `allow`/`deny`, so where pest reports
+        // this rule a statement was expected.
+        Rule::list_action => "a statement",
         Rule::list_field => "`provider` or `model`",
         Rule::attr_kind => "`flag`, `number` or `text`",
         Rule::expr | Rule::and_expr | Rule::unary | Rule::group | Rule::primary => "an expression",
