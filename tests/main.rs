@@ -1,0 +1,27 @@
+//! eligo's integration tests, one binary (`cargo test --test main`), one
+//! module per kind of check:
+//!
+//! - `semantics`: the shared semantic suite in `tests/data/semantics.toml`,
+//!   run against the compiled and the reference evaluator;
+//! - `properties`: property tests over random policies and targets
+//!   (`ELIGO_PROPTEST_CASES` sets the number of cases, 2000 by default);
+//! - `shipped`: the policies and the example catalog under `policies/`;
+//! - `catalogs`: the catalog readers and their errors;
+//! - `routing`: gateway decisions, events, layering, preview and diff;
+//! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
+//!   (`ELIGO_BLESS=1` rewrites them).
+
+#[path = "main/catalogs.rs"]
+mod catalogs;
+#[path = "main/common.rs"]
+mod common;
+#[path = "main/diagnostics.rs"]
+mod diagnostics;
+#[path = "main/properties.rs"]
+mod properties;
+#[path = "main/routing.rs"]
+mod routing;
+#[path = "main/semantics.rs"]
+mod semantics;
+#[path = "main/shipped.rs"]
+mod shipped;

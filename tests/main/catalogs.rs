@@ -1,0 +1,291 @@
+//! Catalog readers: eligo JSON/TOML, gateway YAML, provider `dataPolicy`
+//! JSON; strict validation with file, target and field in every error.
+
+use eligo::{Catalog, Date, ErrorKind, ValueRef};
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/catalogs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every diagnostic message of a failed read, one a line.
+fn errors(path: &str) -> String {
+    let err = Catalog::from_file(data(path)).expect_err(path);
+    assert_eq!(err.kind(), ErrorKind::Catalog, "{err}");
+    assert!(err.to_string().contains(path), "the file is named: {err}");
+    err.diagnostics()
+        .iter()
+        .map(|d| format!("{}: {}\n", d.code(), d.message()))
+        .collect()
+}
+
+#[test]
+fn gateway_yaml_maps_every_field() {
+    let c = Catalog::from_file(data("gateway.yaml")).unwrap();
+    let ids: Vec<&str> = c.targets().iter().map(|t| t.id()).collect();
+    assert_eq!(
+        ids,
+        [
+            "onprem/deepseek-v3.2",
+            "cloud/deepseek-v3.2",
+            "partial/deepseek-v3.2"
+        ]
+    );
+    let local = c.get("onprem/deepseek-v3.2").unwrap();
+    assert_eq!(local.endpoint(), Some("http://10.0.0.5:8000/v1"));
+    assert_eq!(local.get("zero_data_retention"), Some(ValueRef::Flag(true)));
+    assert_eq!(local.get("trains_on_prompts"), Some(ValueRef::Flag(false)));
+    assert_eq!(local.get("internet_egress"), Some(ValueRef::Flag(false)));
+    assert_eq!(local.get("retention_days"), Some(ValueRef::Number(0)));
+    assert_eq!(local.get("region"), Some(ValueRef::Text("eu")));
+    let cloud = c.get("cloud/deepseek-v3.2").unwrap();
+    // training_opt_out: false means the provider may train on prompts.
+    assert_eq!(cloud.get("trains_on_prompts"), Some(ValueRef::Flag(true)));
+    assert_eq!(cloud.get("internet_egress"), Some(ValueRef::Flag(true)));
+    // Absent fields stay unknown: no format default turns into a value.
+    let partial = c.get("partial/deepseek-v3.2").unwrap();
+    for absent in [
+        "retention_days",
+        "zero_data_retention",
+        "in_memory_only",
+        "internet_egress",
+    ] {
+        assert_eq!(partial.get(absent), None, "{absent}");
+    }
+}
+
+#[test]
+fn gateway_yaml_errors_name_target_and_field() {
+    let text = errors("bad-gateway.yaml");
+    // `yes` is not a YAML 1.2 boolean: it is the string "yes".
+    assert!(text.contains("target #1 `a/m`, field `data_policy.zdr`: must be true or false, found the string \"yes\""), "{text}");
+    assert!(text.contains("field `data_policy.trainin_opt_out`: is not a data-policy field eligo knows; did you mean `training_opt_out`?"), "{text}");
+    assert!(
+        text.contains("field `data_policy.retention_days`: must be 0 or more"),
+        "{text}"
+    );
+    assert!(
+        text.contains("target #2, field `provider`: is required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`zdr` and `zero_data_retention` say the same thing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn duplicate_keys_are_errors_in_every_format() {
+    for file in ["dup-key.yaml", "dup-key.json"] {
+        let err = Catalog::from_file(data(file)).expect_err(file);
+        let text = err.to_string();
+        assert!(
+            text.contains("given twice") || text.contains("duplicate"),
+            "{file}: {text}"
+        );
+    }
+}
+
+#[test]
+fn eligo_json_errors_are_all_reported() {
+    let text = errors("bad.json");
+    assert!(text.contains("target #1 `a/m`, field `attributes.soc2`: must be true or false, found the string \"yes\""), "{text}");
+    assert!(
+        text.contains("field `attributes.retention_days`: must be a whole number without a decimal point, in 64-bit range; found the number 1.5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `attributes.region`: `region` is given both"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "field `attributes.iso27001`: `expires`: `2026-02-30` is not a date that exists"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("target #3, field `model`: is required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `modle`: is not a target field (did you mean `model`?)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("catalog/duplicate-target: target #5 has the id `d/m` of target #4 already"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_syntax_errors_point_at_the_place() {
+    let err = Catalog::from_file(data("syntax.json")).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.code(), "catalog/invalid-json");
+    let text = err.to_string();
+    assert!(text.contains("syntax.json:3:1"), "{text}");
+}
+
+#[test]
+fn provider_data_policies() {
+    let c = Catalog::from_file(data("providers.json")).unwrap();
+    let ids: Vec<&str> = c.targets().iter().map(|t| t.id()).collect();
+    assert_eq!(
+        ids,
+        [
+            "anthropic/claude-sonnet-4",
+            "canopywave",
+            "xai",
+            "vague",
+            "glacier"
+        ]
+    );
+    let a = c.get("anthropic/claude-sonnet-4").unwrap();
+    assert_eq!(a.get("soc2"), Some(ValueRef::Flag(true)));
+    assert_eq!(a.get("soc2_type1"), Some(ValueRef::Flag(false)));
+    assert_eq!(a.get("retention_days"), Some(ValueRef::Number(30)));
+    assert_eq!(a.get("logs_prompts"), Some(ValueRef::Flag(true)));
+    assert_eq!(a.get("trains_on_prompts"), Some(ValueRef::Flag(false)));
+    assert_eq!(a.get("headquarters"), Some(ValueRef::Text("US")));
+    let cw = c.get("canopywave").unwrap();
+    assert_eq!(cw.model(), "*");
+    assert_eq!(cw.get("soc2"), Some(ValueRef::Flag(false)));
+    assert_eq!(cw.get("soc2_type1"), Some(ValueRef::Flag(true)));
+    // "24 hours" must not round down to 0 days.
+    assert_eq!(
+        c.get("xai").unwrap().get("retention_days"),
+        Some(ValueRef::Number(1))
+    );
+    assert_eq!(c.get("xai").unwrap().get("soc2"), None);
+    // Text that states no period is unknown, never a guess.
+    let vague = c.get("vague").unwrap();
+    assert_eq!(vague.get("retention_days"), None);
+    assert_eq!(vague.get("trains_on_prompts"), None);
+    assert_eq!(c.get("glacier").unwrap().attributes().len(), 0);
+    // "any SOC 2 report": soc2 or soc2_type1.
+    let any = eligo::compile("require soc2 or soc2_type1").unwrap();
+    assert!(any.evaluate(cw).is_allowed());
+    assert!(any.evaluate(a).is_allowed());
+    assert!(any.evaluate(c.get("xai").unwrap()).is_blocked());
+}
+
+#[test]
+fn the_shared_provider_file_reads_as_declared() {
+    let path = format!(
+        "{}/../shared/data/llmgateway-providers.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        // The shared data sits beside the checkout; without it there is
+        // nothing to check here.
+        return;
+    };
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let c = Catalog::from_provider_policies(&text, "llmgateway-providers.json").unwrap();
+    let providers = raw["providers"].as_array().unwrap();
+    assert_eq!(c.len(), providers.len());
+    for p in providers {
+        let t = c.get(p["id"].as_str().unwrap()).unwrap();
+        let dp = &p["dataPolicy"];
+        let flag = |v: &serde_json::Value| v.as_bool().map(ValueRef::Flag);
+        assert_eq!(
+            t.get("trains_on_prompts"),
+            flag(&dp["apiTraining"]),
+            "{}",
+            t.id()
+        );
+        assert_eq!(
+            t.get("logs_prompts"),
+            flag(&dp["promptLogging"]),
+            "{}",
+            t.id()
+        );
+        assert_eq!(t.get("gdpr"), flag(&dp["gdpr"]), "{}", t.id());
+        let retention = t.get("retention_days");
+        match dp["retentionPeriod"].as_str() {
+            Some("0 days") => assert_eq!(retention, Some(ValueRef::Number(0))),
+            Some("30 days") => assert_eq!(retention, Some(ValueRef::Number(30))),
+            Some("55 days") => assert_eq!(retention, Some(ValueRef::Number(55))),
+            Some("24 hours") => assert_eq!(retention, Some(ValueRef::Number(1))),
+            _ => assert_eq!(retention, None, "{}: {}", t.id(), dp["retentionPeriod"]),
+        }
+    }
+}
+
+#[test]
+fn provider_policy_errors() {
+    let text = errors("bad-providers.json");
+    assert!(
+        text.contains("field `headquarters`: must be an ISO 3166 alpha-2 country code"),
+        "{text}"
+    );
+    assert!(text.contains("field `dataPolicy.soc2`: must be the SOC 2 report type 1 or 2, or null, found the number 3"), "{text}");
+    assert!(
+        text.contains("field `dataPolicy.apiTraining`: must be true, false or null"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `dataPolicy.promptLoging`: is not a `dataPolicy` field"),
+        "{text}"
+    );
+    assert!(
+        text.contains("target #2, field `id`: is required"),
+        "{text}"
+    );
+}
+
+#[test]
+fn expiring_evidence_reads_as_unknown_after_its_date() {
+    let c = Catalog::from_file(data("expiring.toml")).unwrap();
+    assert_eq!(c.name(), Some("expiring"));
+    let t = c.get("auditco/m").unwrap();
+    let on = |s: &str| s.parse::<Date>().unwrap();
+    assert_eq!(t.expires("soc2"), Some(on("2026-12-31")));
+    let policy = eligo::compile("require soc2 and gdpr").unwrap();
+    assert!(policy.evaluate_on(t, on("2026-06-01")).is_allowed());
+    assert!(policy.evaluate_on(t, on("2026-12-31")).is_allowed());
+    let after = policy.evaluate_on(t, on("2027-01-01"));
+    assert!(after.is_blocked());
+    assert!(after.failures()[0].is_unknown());
+    assert_eq!(after.failures()[0].attributes(), ["soc2"]);
+}
+
+#[test]
+fn hostile_catalog_values() {
+    let huge_id = format!(
+        r#"{{"targets":[{{"id":"{}","provider":"a","model":"m"}}]}}"#,
+        "x".repeat(1 << 20)
+    );
+    let err = Catalog::from_json(&huge_id, "huge.json").unwrap_err();
+    assert!(err.to_string().contains("more than the limit"), "{err}");
+    let big_int = r#"{"targets":[{"provider":"a","model":"m","attributes":{"retention_days":123456789012345678901234567890}}]}"#;
+    let err = Catalog::from_json(big_int, "int.json").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("must be a whole number without a decimal point"),
+        "{err}"
+    );
+    let deep = format!(
+        r#"{{"targets":{}1{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(Catalog::from_json(&deep, "deep.json").is_err());
+    let not_object = Catalog::from_json("[1, 2]", "list.json").unwrap_err();
+    assert!(
+        not_object.to_string().contains("a catalog is an object"),
+        "{not_object}"
+    );
+}
+
+#[test]
+fn shipped_catalog_reads_strictly() {
+    let c = Catalog::from_file(format!(
+        "{}/policies/catalog.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(c.len() >= 10);
+    // Some attributes are deliberately undeclared.
+    assert!(c.targets().iter().any(|t| t.get("soc2").is_none()));
+}

@@ -1,0 +1,911 @@
+//! Property tests over random policies (generated as text from a small
+//! AST-like model) and random targets.
+//!
+//! - compiled == reference, decision and requirement by requirement;
+//! - soundness of unknowns: a decision reached with unknowns, and every
+//!   requirement found true or false, holds for every filling-in;
+//! - no unknown when every attribute is declared with the right kind;
+//! - print → parse round trip of the AST;
+//! - `is_allowed` agrees with `evaluate`, and a block always says why;
+//! - a deliberately broken compiler is caught by the same check;
+//! - requirements compiled to mask programs agree with the reference.
+//!
+//! `ELIGO_PROPTEST_CASES` sets the number of cases (2000 by default).
+
+use std::fmt::Write as _;
+
+use eligo::eval::reference;
+use eligo::{Policy, Schema, Target, Tri, Value};
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRng, TestRunner};
+
+use crate::common::{check_against_reference, summary};
+
+fn cases() -> u32 {
+    std::env::var("ELIGO_PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000)
+}
+
+fn config() -> Config {
+    Config {
+        cases: cases(),
+        ..Config::default()
+    }
+}
+
+// ------------------------------------------------------------------ vocabulary
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Flag,
+    Number,
+    Text,
+}
+
+/// The attributes random policies and targets use. `provider` and `model`
+/// are always declared, so they are not in this list (targets pick them from
+/// [`PROVIDERS`] and [`MODELS`]).
+const ATTRS: &[(&str, Kind)] = &[
+    ("soc2", Kind::Flag),
+    ("iso27001", Kind::Flag),
+    ("gdpr", Kind::Flag),
+    ("trains_on_prompts", Kind::Flag),
+    ("fedramp", Kind::Flag),
+    ("audited", Kind::Flag),
+    // Not in random policies (see FLAGS), but shipped ones use them.
+    ("hipaa", Kind::Flag),
+    ("logs_prompts", Kind::Flag),
+    ("retention_days", Kind::Number),
+    ("tier", Kind::Number),
+    ("region", Kind::Text),
+    ("cloud", Kind::Text),
+];
+
+/// Declarations of the custom attributes in [`ATTRS`]; every random policy
+/// has them, at random places.
+const DECLARATIONS: &[&str] = &[
+    "attribute fedramp: flag",
+    "attribute audited: flag",
+    "attribute tier: number",
+    "attribute cloud: text",
+];
+
+const FLAGS: &[&str] = &[
+    "soc2",
+    "iso27001",
+    "gdpr",
+    "trains_on_prompts",
+    "fedramp",
+    "audited",
+];
+const NUMBERS: &[&str] = &["retention_days", "tier"];
+const TEXTS: &[&str] = &["region", "cloud", "provider", "model"];
+const PROVIDERS: &[&str] = &["a", "b", "c"];
+const MODELS: &[&str] = &["x", "y", "z"];
+const NUM_OPS: &[&str] = &["<", "<=", ">", ">=", "==", "!="];
+/// Numbers written in policies.
+const NUM_CONSTS: &[i64] = &[-5, -1, 0, 1, 7, 30, 31];
+/// Numbers targets declare: around every constant.
+const NUM_VALUES: &[i64] = &[-6, -5, -4, -1, 0, 1, 2, 6, 7, 8, 30, 31, 32, 45];
+
+/// Strings targets declare for a text attribute.
+fn text_values(attr: &str) -> &'static [&'static str] {
+    match attr {
+        "region" => &["eu", "us", "uk"],
+        "cloud" => &["aws", "gcp", "on\"prem\\"],
+        "provider" => PROVIDERS,
+        _ => MODELS,
+    }
+}
+
+/// Strings policies write for a text attribute: the declared ones and one
+/// that no target has.
+fn text_consts(attr: &str) -> Vec<&'static str> {
+    let mut v = text_values(attr).to_vec();
+    v.push("zz");
+    v
+}
+
+fn kind_of(attr: &str) -> Kind {
+    ATTRS
+        .iter()
+        .find(|(a, _)| *a == attr)
+        .map_or(Kind::Text, |(_, k)| *k)
+}
+
+// ------------------------------------------------------------------ policies
+
+#[derive(Clone, Debug)]
+enum Lit {
+    Int(i64),
+    Str(&'static str),
+}
+
+impl Lit {
+    fn render(&self, out: &mut String) {
+        match self {
+            Lit::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Lit::Str(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Expr {
+    Flag(&'static str),
+    Known(&'static str),
+    Cmp(&'static str, &'static str, Lit),
+    In(&'static str, Vec<Lit>),
+    /// `true`: spelled `not`, else `!`.
+    Not(bool, Box<Expr>),
+    Group(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+}
+
+impl Expr {
+    fn render(&self, out: &mut String) {
+        match self {
+            Expr::Flag(a) => out.push_str(a),
+            Expr::Known(a) => {
+                let _ = write!(out, "known({a})");
+            }
+            Expr::Cmp(a, op, v) => {
+                let _ = write!(out, "{a} {op} ");
+                v.render(out);
+            }
+            Expr::In(a, vs) => {
+                let _ = write!(out, "{a} in [");
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    v.render(out);
+                }
+                out.push(']');
+            }
+            Expr::Not(keyword, x) => {
+                out.push_str(if *keyword { "not " } else { "!" });
+                if matches!(**x, Expr::And(_) | Expr::Or(_)) {
+                    out.push('(');
+                    x.render(out);
+                    out.push(')');
+                } else {
+                    x.render(out);
+                }
+            }
+            Expr::Group(x) => {
+                out.push('(');
+                x.render(out);
+                out.push(')');
+            }
+            Expr::And(xs) | Expr::Or(xs) => {
+                let is_and = matches!(self, Expr::And(_));
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(if is_and { " and " } else { " or " });
+                    }
+                    // `and` binds tighter than `or`, so only an `or` inside an
+                    // `and` (and any same-kind nesting) needs parentheses.
+                    let parens = match x {
+                        Expr::Or(_) => true,
+                        Expr::And(_) => is_and,
+                        _ => false,
+                    };
+                    if parens {
+                        out.push('(');
+                    }
+                    x.render(out);
+                    if parens {
+                        out.push(')');
+                    }
+                }
+            }
+        }
+    }
+
+    fn attrs(&self, out: &mut Vec<&'static str>) {
+        match self {
+            Expr::Flag(a) | Expr::Known(a) | Expr::Cmp(a, _, _) | Expr::In(a, _) => out.push(a),
+            Expr::Not(_, x) | Expr::Group(x) => x.attrs(out),
+            Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| x.attrs(out)),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Stmt {
+    Require(Expr),
+    MaxRetention(i64),
+    List {
+        allow: bool,
+        provider: bool,
+        items: Vec<&'static str>,
+    },
+    Declare(&'static str),
+    Name,
+    Version,
+    Mode(bool),
+}
+
+#[derive(Clone, Debug)]
+struct PolicySpec {
+    stmts: Vec<Stmt>,
+    sep: &'static str,
+    trailing: bool,
+}
+
+impl PolicySpec {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for (i, s) in self.stmts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(self.sep);
+            }
+            match s {
+                Stmt::Require(e) => {
+                    out.push_str("require ");
+                    e.render(&mut out);
+                }
+                Stmt::MaxRetention(n) => {
+                    let _ = write!(out, "max_retention_days {n}");
+                }
+                Stmt::List {
+                    allow,
+                    provider,
+                    items,
+                } => {
+                    out.push_str(if *allow { "allow " } else { "deny " });
+                    out.push_str(if *provider { "provider [" } else { "model [" });
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        Lit::Str(item).render(&mut out);
+                    }
+                    out.push(']');
+                }
+                Stmt::Declare(d) => out.push_str(d),
+                Stmt::Name => out.push_str("policy \"random\""),
+                Stmt::Version => out.push_str("version \"0.1\""),
+                Stmt::Mode(warn) => out.push_str(if *warn { "mode warn" } else { "mode block" }),
+            }
+        }
+        if self.trailing && !self.stmts.is_empty() {
+            out.push(';');
+        }
+        out
+    }
+
+    /// The attributes the policy tests.
+    fn attrs(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for s in &self.stmts {
+            match s {
+                Stmt::Require(e) => e.attrs(&mut out),
+                Stmt::MaxRetention(_) => out.push("retention_days"),
+                _ => {}
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|a| *a != "provider" && *a != "model");
+        out
+    }
+
+    fn compile(&self) -> Result<Policy, TestCaseError> {
+        let text = self.text();
+        Policy::compile(&text)
+            .map_err(|e| TestCaseError::fail(format!("does not compile:\n{text}\n{e}")))
+    }
+}
+
+fn text_lit(attr: &'static str, i: &Index) -> Lit {
+    let consts = text_consts(attr);
+    Lit::Str(consts[i.index(consts.len())])
+}
+
+fn leaf(with_known: bool) -> BoxedStrategy<Expr> {
+    let flag = select(FLAGS).prop_map(Expr::Flag);
+    let known = select(
+        ATTRS
+            .iter()
+            .map(|(a, _)| *a)
+            .chain(["provider", "model"])
+            .collect::<Vec<_>>(),
+    )
+    .prop_map(Expr::Known);
+    let num_cmp = (select(NUMBERS), select(NUM_OPS), select(NUM_CONSTS))
+        .prop_map(|(a, op, n)| Expr::Cmp(a, op, Lit::Int(n)));
+    let text_cmp = (select(TEXTS), select(&["==", "!="][..]), any::<Index>())
+        .prop_map(|(a, op, i)| Expr::Cmp(a, op, text_lit(a, &i)));
+    let num_in = (
+        select(NUMBERS),
+        prop::collection::vec(select(NUM_CONSTS), 0..4),
+    )
+        .prop_map(|(a, ns)| Expr::In(a, ns.into_iter().map(Lit::Int).collect()));
+    let text_in = (select(TEXTS), prop::collection::vec(any::<Index>(), 0..4))
+        .prop_map(|(a, is)| Expr::In(a, is.iter().map(|i| text_lit(a, i)).collect()));
+    if with_known {
+        prop_oneof![4 => flag, 1 => known, 2 => num_cmp, 2 => text_cmp, 1 => num_in, 1 => text_in]
+            .boxed()
+    } else {
+        prop_oneof![4 => flag, 2 => num_cmp, 2 => text_cmp, 1 => num_in, 1 => text_in].boxed()
+    }
+}
+
+fn expr(with_known: bool) -> BoxedStrategy<Expr> {
+    leaf(with_known)
+        .prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::Or),
+                (any::<bool>(), inner.clone()).prop_map(|(k, x)| Expr::Not(k, Box::new(x))),
+                inner.prop_map(|x| Expr::Group(Box::new(x))),
+            ]
+        })
+        .boxed()
+}
+
+fn list_stmt() -> impl Strategy<Value = Stmt> {
+    (any::<bool>(), any::<bool>(), any::<Index>(), 0..3usize).prop_map(
+        |(allow, provider, start, len)| {
+            let pool = if provider { PROVIDERS } else { MODELS };
+            let start = start.index(pool.len());
+            Stmt::List {
+                allow,
+                provider,
+                items: (0..len).map(|k| pool[(start + k) % pool.len()]).collect(),
+            }
+        },
+    )
+}
+
+fn policy(with_known: bool) -> impl Strategy<Value = PolicySpec> {
+    (
+        prop::collection::vec(expr(with_known), 0..4),
+        prop::option::of(select(&[0i64, 1, 7, 30, 31][..])),
+        prop::collection::vec(list_stmt(), 0..3),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::option::of(any::<bool>()),
+        ),
+    )
+        .prop_map(|(reqs, max, lists, (name, version, mode))| {
+            let mut stmts: Vec<Stmt> = reqs.into_iter().map(Stmt::Require).collect();
+            stmts.extend(max.map(Stmt::MaxRetention));
+            stmts.extend(lists);
+            stmts.extend(DECLARATIONS.iter().map(|d| Stmt::Declare(d)));
+            if name {
+                stmts.push(Stmt::Name);
+            }
+            if version {
+                stmts.push(Stmt::Version);
+            }
+            stmts.extend(mode.map(Stmt::Mode));
+            stmts
+        })
+        .prop_shuffle()
+        .prop_flat_map(|stmts| {
+            (
+                Just(stmts),
+                select(&[";\n", "; ", " ;\n\n", ";  # a comment\n", ";\r\n\t"][..]),
+                any::<bool>(),
+            )
+        })
+        .prop_map(|(stmts, sep, trailing)| PolicySpec {
+            stmts,
+            sep,
+            trailing,
+        })
+}
+
+// ------------------------------------------------------------------ targets
+
+#[derive(Clone, Debug)]
+struct TargetSpec {
+    provider: &'static str,
+    model: &'static str,
+    /// One entry for each of [`ATTRS`]: `None` when undeclared.
+    values: Vec<Option<Value>>,
+}
+
+impl TargetSpec {
+    fn build(&self) -> Target {
+        let mut b = Target::builder(self.provider, self.model);
+        for ((name, _), v) in ATTRS.iter().zip(&self.values) {
+            if let Some(v) = v {
+                b = b.attr(*name, v.clone());
+            }
+        }
+        b.build()
+    }
+
+    /// Whether attribute `attr` is declared with the right kind.
+    fn is_known(&self, attr: &str) -> bool {
+        let i = ATTRS.iter().position(|(a, _)| *a == attr);
+        i.and_then(|i| self.values[i].as_ref())
+            .is_some_and(|v| v.kind() == kind_to_eligo(kind_of(attr)))
+    }
+
+    /// The target with attribute `i` undeclared where `hide[i]` is 1 and
+    /// declared with a value of the wrong kind where it is 2 or 3.
+    fn hide(&self, hide: &[u8]) -> TargetSpec {
+        let mut t = self.clone();
+        for (i, ((name, _), h)) in ATTRS.iter().zip(hide).enumerate() {
+            match h {
+                1 => t.values[i] = None,
+                2 | 3 => t.values[i] = Some(wrong_values(name)[usize::from(*h - 2)].clone()),
+                _ => {}
+            }
+        }
+        t
+    }
+
+    fn with(&self, attr: &str, value: Value) -> TargetSpec {
+        let mut t = self.clone();
+        if let Some(i) = ATTRS.iter().position(|(a, _)| *a == attr) {
+            t.values[i] = Some(value);
+        }
+        t
+    }
+}
+
+fn kind_to_eligo(k: Kind) -> eligo::AttrKind {
+    match k {
+        Kind::Flag => eligo::AttrKind::Flag,
+        Kind::Number => eligo::AttrKind::Number,
+        Kind::Text => eligo::AttrKind::Text,
+    }
+}
+
+/// Right-kind values an attribute can take.
+fn right_values(attr: &str) -> Vec<Value> {
+    match kind_of(attr) {
+        Kind::Flag => vec![Value::Flag(false), Value::Flag(true)],
+        Kind::Number => NUM_VALUES.iter().map(|n| Value::Number(*n)).collect(),
+        Kind::Text => text_values(attr)
+            .iter()
+            .chain(&["other"])
+            .map(|s| Value::from(*s))
+            .collect(),
+    }
+}
+
+fn right_value(attr: &'static str) -> BoxedStrategy<Value> {
+    select(right_values(attr)).boxed()
+}
+
+/// Values of the wrong kind for an attribute.
+fn wrong_values(attr: &str) -> Vec<Value> {
+    match kind_of(attr) {
+        Kind::Flag => vec![Value::from("true"), Value::Number(1)],
+        Kind::Number => vec![Value::from("0"), Value::Flag(false)],
+        Kind::Text => vec![Value::Number(0), Value::Flag(true)],
+    }
+}
+
+fn wrong_value(attr: &'static str) -> BoxedStrategy<Value> {
+    select(wrong_values(attr)).boxed()
+}
+
+/// Targets where each attribute is declared (mostly), undeclared, or (now
+/// and then) declared with the wrong kind; with `all_known`, every attribute
+/// is declared with the right kind.
+fn target(all_known: bool) -> impl Strategy<Value = TargetSpec> {
+    let slots: Vec<BoxedStrategy<Option<Value>>> = ATTRS
+        .iter()
+        .map(|(a, _)| {
+            if all_known {
+                right_value(a).prop_map(Some).boxed()
+            } else {
+                prop_oneof![
+                    3 => right_value(a).prop_map(Some),
+                    2 => Just(None),
+                    1 => wrong_value(a).prop_map(Some),
+                ]
+                .boxed()
+            }
+        })
+        .collect();
+    (select(PROVIDERS), select(MODELS), slots).prop_map(|(provider, model, values)| TargetSpec {
+        provider,
+        model,
+        values,
+    })
+}
+
+// ------------------------------------------------------------------ properties
+
+/// Fillings of the unknown attributes of `target` among `attrs`: all of them
+/// when there are few, else `limit` drawn with `seed`.
+fn fillings(
+    target: &TargetSpec,
+    attrs: &[&'static str],
+    seed: u64,
+    limit: usize,
+) -> Vec<TargetSpec> {
+    let unknown: Vec<(&str, Vec<Value>)> = attrs
+        .iter()
+        .filter(|a| !target.is_known(a))
+        .map(|a| (*a, right_values(a)))
+        .collect();
+    let total = unknown
+        .iter()
+        .try_fold(1usize, |acc, (_, vs)| acc.checked_mul(vs.len()));
+    let mut out = Vec::new();
+    match total {
+        Some(n) if n <= limit => {
+            for mut k in 0..n {
+                let mut t = target.clone();
+                for (a, vs) in &unknown {
+                    t = t.with(a, vs[k % vs.len()].clone());
+                    k /= vs.len();
+                }
+                out.push(t);
+            }
+        }
+        _ => {
+            // xorshift64*: a tiny deterministic generator for sampling.
+            let mut state = seed | 1;
+            let mut next = move || {
+                state ^= state >> 12;
+                state ^= state << 25;
+                state ^= state >> 27;
+                state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+            };
+            for _ in 0..limit {
+                let mut t = target.clone();
+                for (a, vs) in &unknown {
+                    t = t.with(a, vs[(next() % vs.len() as u64) as usize].clone());
+                }
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (a) The compiled program agrees with the reference evaluator, on the
+    /// decision and on every requirement's value; the canonical text of the
+    /// policy decides the same way.
+    #[test]
+    fn compiled_agrees_with_reference(p in policy(true), t in target(false)) {
+        let policy = p.compile()?;
+        let target = t.build();
+        check_against_reference(&policy, policy.program(), &target).map_err(TestCaseError::fail)?;
+        let verdict = policy.evaluate(&target);
+        let reference = reference::evaluate(policy.ast(), &Schema::standard(), &target);
+        prop_assert_eq!(verdict.is_allowed(), reference.allowed);
+        let canonical = Policy::compile(&policy.canonical_text())
+            .map_err(|e| TestCaseError::fail(format!("canonical text does not compile: {e}")))?;
+        prop_assert_eq!(summary(&canonical.evaluate(&target)), summary(&verdict));
+    }
+
+    /// (b) Soundness of unknowns: a target allowed with some attributes
+    /// unknown stays allowed however they are filled in, and every
+    /// requirement found true or false keeps its value. (`known()` is left
+    /// out: it is meant to observe declarations, see
+    /// `known_is_outside_the_soundness_property`.)
+    ///
+    /// The target is a fully declared one with some attributes hidden
+    /// (undeclared or of the wrong kind); to test allowed targets often, the
+    /// first of several fully declared targets that the policy allows is
+    /// used, when there is one. The fully declared target is one of the
+    /// fillings, so it is checked too.
+    #[test]
+    fn decisions_with_unknowns_hold_for_every_filling(
+        p in policy(false),
+        full in prop::collection::vec(target(true), 8),
+        hide in prop::collection::vec(select(&[0u8, 0, 0, 0, 1, 1, 2, 3][..]), ATTRS.len()),
+        seed in any::<u64>(),
+    ) {
+        let policy = p.compile()?;
+        let base = full.iter().find(|t| policy.is_allowed(&t.build())).unwrap_or(&full[0]);
+        let partial = base.hide(&hide);
+        let target = partial.build();
+        let verdict = policy.evaluate(&target);
+        let program = policy.program();
+        let values = program.predicate_values(&target, None);
+        let before: Vec<Tri> = (0..program.requirement_count())
+            .map(|i| program.requirement_value(i, &values))
+            .collect();
+        for f in verdict.failures() {
+            prop_assert_eq!(f.value(), before[f.requirement()], "failure {:?}", f);
+        }
+        let reference_before = reference::evaluate(policy.ast(), &Schema::standard(), &target);
+        let mut all = fillings(&partial, &p.attrs(), seed, 64);
+        all.push(base.clone());
+        for filled in all {
+            let filled_target = filled.build();
+            let after = policy.evaluate(&filled_target);
+            if verdict.is_allowed() {
+                prop_assert!(
+                    after.is_allowed(),
+                    "allowed with unknowns, blocked once filled in:\n{}\n{:?}\n{:?}",
+                    p.text(), target, filled_target
+                );
+            }
+            for f in verdict.failures().iter().filter(|f| f.value() == Tri::False) {
+                let still = after.failures().iter().find(|g| g.requirement() == f.requirement());
+                prop_assert!(
+                    still.is_some_and(|g| g.value() == Tri::False),
+                    "requirement `{}` false with unknowns, {:?} once filled in: {:?}",
+                    f.text(), still.map(|g| g.value()), filled_target
+                );
+            }
+            let filled_values = program.predicate_values(&filled_target, None);
+            for (i, v) in before.iter().enumerate() {
+                if *v != Tri::Unknown {
+                    prop_assert_eq!(program.requirement_value(i, &filled_values), *v, "requirement {}", i);
+                }
+            }
+            let reference_after = reference::evaluate(policy.ast(), &Schema::standard(), &filled_target);
+            for (b, a) in reference_before.requirements.iter().zip(&reference_after.requirements) {
+                if *b != Tri::Unknown {
+                    prop_assert_eq!(a, b);
+                }
+            }
+        }
+    }
+
+    /// (c) With every attribute declared with the right kind nothing is
+    /// unknown.
+    #[test]
+    fn nothing_is_unknown_when_everything_is_declared(p in policy(true), t in target(true)) {
+        let policy = p.compile()?;
+        let target = t.build();
+        let program = policy.program();
+        let values = program.predicate_values(&target, None);
+        prop_assert!(!values.contains(&Tri::Unknown), "predicate values {:?}", values);
+        for i in 0..program.requirement_count() {
+            prop_assert_ne!(program.requirement_value(i, &values), Tri::Unknown);
+        }
+        for f in policy.evaluate(&target).failures() {
+            prop_assert!(!f.is_unknown(), "unknown failure {:?}", f);
+        }
+        let reference = reference::evaluate(policy.ast(), &Schema::standard(), &target);
+        prop_assert!(!reference.requirements.contains(&Tri::Unknown));
+    }
+
+    /// (d) Printing the AST and parsing the text gives back the same tree
+    /// (comments aside: the canonical text drops them), and printing is
+    /// stable.
+    #[test]
+    fn print_parse_round_trip(p in policy(true)) {
+        let text = p.text();
+        let ast = eligo::syntax::parse(&text)
+            .map_err(|e| TestCaseError::fail(format!("does not parse:\n{text}\n{e}")))?;
+        let printed = ast.to_string();
+        let again = eligo::syntax::parse(&printed)
+            .map_err(|e| TestCaseError::fail(format!("printed text does not parse:\n{printed}\n{e}")))?;
+        prop_assert_eq!(&again.without_spans().statements, &ast.without_spans().statements, "printed:\n{}", printed);
+        prop_assert_eq!(again.to_string(), printed);
+        prop_assert_eq!(ast.statements.len(), p.stmts.len());
+    }
+
+    /// (e) The fast path agrees with `evaluate`, and a blocked verdict
+    /// always names at least one failed requirement (an allowed one none).
+    #[test]
+    fn is_allowed_agrees_with_evaluate(p in policy(true), ts in prop::collection::vec(target(false), 1..6)) {
+        let policy = p.compile()?;
+        let targets: Vec<Target> = ts.iter().map(TargetSpec::build).collect();
+        let verdicts = policy.evaluate_many(&targets);
+        let filtered: Vec<&str> = policy.filter(&targets).map(|t| t.id()).collect();
+        let mut expect_filtered = Vec::new();
+        for (target, verdict) in targets.iter().zip(&verdicts) {
+            prop_assert_eq!(policy.is_allowed(target), verdict.is_allowed());
+            prop_assert_eq!(verdict, &policy.evaluate(target));
+            if verdict.is_blocked() {
+                prop_assert!(!verdict.failures().is_empty(), "blocked without a reason: {:?}", target);
+                for f in verdict.failures() {
+                    prop_assert_ne!(f.value(), Tri::True);
+                    prop_assert!(f.requirement() < policy.requirement_count());
+                }
+            } else {
+                prop_assert!(verdict.failures().is_empty());
+                expect_filtered.push(target.id());
+            }
+        }
+        prop_assert_eq!(filtered, expect_filtered);
+    }
+}
+
+// ------------------------------------------------------------------ mutation
+
+/// Runs the compiled-vs-reference check on random targets against a
+/// tampered copy of `src`'s program, and returns whether it found a
+/// counterexample.
+fn mutation_is_caught(src: &str, cases: u32) -> bool {
+    let policy = Policy::compile(src).unwrap_or_else(|e| panic!("{src}\n{e}"));
+    let mut broken = policy.program().clone();
+    assert!(broken.corrupt_for_testing(), "nothing to corrupt in {src}");
+    assert_ne!(&broken, policy.program());
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let result = runner.run(&target(false), |t| {
+        check_against_reference(&policy, &broken, &t.build()).map_err(TestCaseError::fail)
+    });
+    match result {
+        Ok(()) => false,
+        Err(TestError::Fail(..)) => true,
+        Err(e) => panic!("unexpected test runner error: {e}"),
+    }
+}
+
+#[test]
+fn a_broken_compiler_is_caught() {
+    // The untampered program passes the same check.
+    let policy = Policy::compile("require soc2 or iso27001").unwrap();
+    let config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    runner
+        .run(&target(false), |t| {
+            check_against_reference(&policy, policy.program(), &t.build())
+                .map_err(TestCaseError::fail)
+        })
+        .unwrap();
+
+    for src in [
+        "require soc2",
+        "require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0",
+        "require !(soc2 and gdpr)",
+        "attribute tier: number; require tier >= 2 and region in [\"eu\", \"uk\"]",
+        "allow provider [\"a\"]; require soc2",
+        "require known(region) or retention_days != 7",
+        include_str!("../../policies/hipaa.pol"),
+    ] {
+        assert!(
+            mutation_is_caught(src, 500),
+            "a corrupted program for {src:?} went unnoticed"
+        );
+    }
+}
+
+#[test]
+fn broken_compilers_are_caught_for_random_policies() {
+    // The same over random policies: every corruption is found.
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(Config::default().rng_algorithm),
+    );
+    let strategy = policy(true);
+    let mut tried = 0;
+    let mut missed = Vec::new();
+    while tried < 40 {
+        let spec = strategy
+            .new_tree(&mut runner)
+            .expect("policy strategy")
+            .current();
+        let text = spec.text();
+        let policy = Policy::compile(&text).unwrap_or_else(|e| panic!("{text}\n{e}"));
+        if policy.program().clone().corrupt_for_testing() {
+            tried += 1;
+            if !mutation_is_caught(&text, 1000) {
+                missed.push(text);
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of {tried} corrupted programs went unnoticed:\n{}",
+        missed.len(),
+        missed.join("\n---\n")
+    );
+}
+
+// ------------------------------------------------------------------ known()
+
+#[test]
+fn known_is_outside_the_soundness_property() {
+    // `known()` observes declarations, so filling in an unknown can change a
+    // decision reached with it; this is why the soundness property leaves it
+    // out.
+    let policy = Policy::compile("require !known(soc2)").unwrap();
+    assert!(policy.is_allowed(&Target::new("p", "m")));
+    assert!(!policy.is_allowed(&Target::builder("p", "m").attr("soc2", true).build()));
+}
+
+// ------------------------------------------------------------------ mask programs
+
+/// A requirement whose clause form exceeds `MAX_CLAUSES`: an `or` of 7 to 9
+/// `and`s of 2 or 3 leaves (2^7 = 128 > 64 clauses before simplification).
+fn wide_expr() -> impl Strategy<Value = Expr> {
+    prop::collection::vec(
+        prop::collection::vec(
+            prop_oneof![3 => leaf(true), 1 => expr(true).prop_map(|e| Expr::Group(Box::new(e)))],
+            2..4,
+        )
+        .prop_map(Expr::And),
+        7..10,
+    )
+    .prop_map(Expr::Or)
+}
+
+proptest! {
+    #![proptest_config(Config { cases: (cases() / 4).max(1), ..Config::default() })]
+
+    /// Requirements compiled to mask programs agree with the reference.
+    #[test]
+    fn mask_programs_agree_with_reference(
+        wide in wide_expr(),
+        rest in policy(true),
+        ts in prop::collection::vec(target(false), 1..8),
+    ) {
+        let mut spec = rest;
+        spec.stmts.push(Stmt::Require(wide));
+        let policy = spec.compile()?;
+        prop_assume!(policy.program().mask_program_count() > 0);
+        for t in &ts {
+            check_against_reference(&policy, policy.program(), &t.build()).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+#[test]
+fn mask_program_agrees_on_every_target() {
+    // Exhaustive over 3^8 targets: 8 flags, each true, false or undeclared.
+    let names = [
+        "soc2",
+        "iso27001",
+        "gdpr",
+        "hipaa",
+        "logs_prompts",
+        "in_memory_only",
+        "fedramp",
+        "audited",
+    ];
+    let src = "attribute fedramp: flag; attribute audited: flag;
+        require (soc2 and iso27001) or (gdpr and !hipaa) or (!logs_prompts and in_memory_only)
+             or (fedramp and soc2) or (audited and !gdpr) or (iso27001 and hipaa)
+             or (!fedramp and !audited) or (logs_prompts and !in_memory_only);
+        require soc2 or gdpr";
+    let policy = Policy::compile(src).unwrap();
+    assert_eq!(policy.program().mask_program_count(), 1);
+    let mut allowed = 0;
+    for mut k in 0..3usize.pow(names.len() as u32) {
+        let mut b = Target::builder("p", "m");
+        for name in names {
+            match k % 3 {
+                0 => b = b.attr(name, true),
+                1 => b = b.attr(name, false),
+                _ => {}
+            }
+            k /= 3;
+        }
+        let t = b.build();
+        check_against_reference(&policy, policy.program(), &t).unwrap();
+        allowed += usize::from(policy.is_allowed(&t));
+    }
+    // Not a degenerate policy: some targets pass, most do not.
+    assert!(allowed > 100 && allowed < 3000, "{allowed} allowed");
+}

@@ -1,0 +1,357 @@
+//! Gateway decisions: automatic vs pinned routing, block vs warn, the 403
+//! body, security events, layering, preview and diff.
+
+use eligo::{Catalog, Outcome, Policy, Request, Target, Timestamp};
+
+const REGULATED: &str = r#"policy "regulated-routing"; version "3";
+    require zero_data_retention; require !trains_on_prompts; max_retention_days 0;
+    require in_memory_only; require !internet_egress; require local_only_processing"#;
+
+fn local(provider: &str, model: &str) -> Target {
+    Target::builder(provider, model)
+        .attr("zero_data_retention", true)
+        .attr("trains_on_prompts", false)
+        .attr("retention_days", 0)
+        .attr("in_memory_only", true)
+        .attr("internet_egress", false)
+        .attr("local_only_processing", true)
+        .build()
+}
+
+fn cloud(provider: &str, model: &str) -> Target {
+    Target::builder(provider, model)
+        .attr("zero_data_retention", false)
+        .attr("trains_on_prompts", false)
+        .attr("retention_days", 30)
+        .attr("internet_egress", true)
+        .build()
+}
+
+fn at() -> Timestamp {
+    Timestamp::from_unix(1_795_000_000)
+}
+
+#[test]
+fn regulated_routing_keeps_local_removes_cloud() {
+    let policy = Policy::compile(REGULATED).unwrap();
+    let catalog = Catalog::new(vec![
+        cloud("cloud", "deepseek-v3.2"),
+        local("local", "deepseek-v3.2"),
+    ])
+    .unwrap();
+    let d = eligo::route(&policy, &catalog, &Request::model("deepseek-v3.2").at(at())).unwrap();
+    assert_eq!(d.outcome(), Outcome::Routed);
+    assert_eq!(d.status(), 200);
+    assert_eq!(d.targets(), ["local/deepseek-v3.2"]);
+    assert!(d.event().is_none());
+    let removed = &d.candidates()[0];
+    assert!(!removed.routed);
+    let texts: Vec<&str> = removed.failures.iter().map(|f| f.failure.text()).collect();
+    assert_eq!(
+        texts,
+        [
+            "require zero_data_retention",
+            "max_retention_days 0",
+            "require in_memory_only",
+            "require !internet_egress",
+            "require local_only_processing"
+        ]
+    );
+}
+
+#[test]
+fn nothing_compliant_is_a_403_with_a_clear_body_and_an_event() {
+    let policy = Policy::compile(REGULATED).unwrap();
+    let catalog = Catalog::new(vec![
+        cloud("cloud", "deepseek-v3.2"),
+        cloud("other", "deepseek-v3.2"),
+    ])
+    .unwrap();
+    let d = eligo::route(&policy, &catalog, &Request::model("deepseek-v3.2").at(at())).unwrap();
+    assert!(d.is_blocked());
+    assert_eq!(d.status(), 403);
+    assert_eq!(d.code(), Some("no_compliant_provider"));
+    assert!(d.targets().is_empty());
+    let message = "This request was blocked by the provider compliance policy `regulated-routing`. \
+                   No available provider for deepseek-v3.2 meets its requirements.";
+    assert_eq!(d.message(), Some(message));
+    let body = d.error_body().unwrap();
+    assert_eq!(body["error"]["message"], message);
+    assert_eq!(body["error"]["code"], "no_compliant_provider");
+    assert!(body["error"]["type"].is_string());
+
+    let event = d.event().unwrap().to_json();
+    assert_eq!(event["action"], "block");
+    assert_eq!(event["status"], 403);
+    assert_eq!(event["time"], "2026-11-18T11:06:40Z");
+    assert_eq!(event["policies"][0]["name"], "regulated-routing");
+    assert_eq!(event["policies"][0]["version"], "3");
+    assert_eq!(event["policies"][0]["mode"], "block");
+    assert_eq!(event["policies"][0]["fingerprint"], policy.fingerprint());
+    assert_eq!(event["request"]["model"], "deepseek-v3.2");
+    assert!(event["request"]["pinned"].is_null());
+    // Every candidate with all of its failures, not just the first.
+    let cands = event["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 2);
+    assert_eq!(cands[0]["failures"].as_array().unwrap().len(), 5);
+    let f = &cands[0]["failures"][1];
+    assert_eq!(f["text"], "max_retention_days 0");
+    assert_eq!(f["value"], "false");
+    assert_eq!(f["attributes"][0], "retention_days");
+    let unknown = &cands[0]["failures"][2];
+    assert_eq!(unknown["value"], "unknown");
+    assert_eq!(unknown["attributes"][0], "in_memory_only");
+}
+
+#[test]
+fn warn_mode_proceeds_unfiltered_and_reports() {
+    let src = REGULATED.replace("version \"3\";", "version \"3\"; mode warn;");
+    let policy = Policy::compile(&src).unwrap();
+    let catalog = Catalog::new(vec![
+        cloud("cloud", "deepseek-v3.2"),
+        cloud("other", "deepseek-v3.2"),
+    ])
+    .unwrap();
+    let d = eligo::route(&policy, &catalog, &Request::model("deepseek-v3.2").at(at())).unwrap();
+    assert_eq!(d.outcome(), Outcome::Warned);
+    assert!(d.would_block());
+    assert_eq!(d.status(), 200);
+    assert_eq!(d.targets(), ["cloud/deepseek-v3.2", "other/deepseek-v3.2"]);
+    assert!(d.error_body().is_none());
+    let event = d.event().unwrap().to_json();
+    assert_eq!(event["action"], "warn");
+    assert_eq!(event["status"], 200);
+    assert!(d.message().unwrap().contains("would have been blocked"));
+}
+
+#[test]
+fn pinned_non_compliant_target_is_blocked_not_rerouted() {
+    let policy = Policy::compile(REGULATED).unwrap();
+    let catalog = Catalog::new(vec![
+        cloud("deepseek", "deepseek-v3.2"),
+        local("local", "deepseek-v3.2"),
+    ])
+    .unwrap();
+    let d = eligo::route(
+        &policy,
+        &catalog,
+        &Request::from_model_field("deepseek/deepseek-v3.2").at(at()),
+    )
+    .unwrap();
+    assert!(d.is_blocked());
+    assert!(d.targets().is_empty());
+    assert_eq!(d.candidates().len(), 1);
+    assert!(
+        d.message()
+            .unwrap()
+            .contains("The pinned provider deepseek/deepseek-v3.2 does not meet its requirements.")
+    );
+    assert_eq!(
+        d.event().unwrap().to_json()["request"]["pinned"],
+        "deepseek/deepseek-v3.2"
+    );
+    // The compliant target for the same model is still reachable unpinned.
+    let auto = eligo::route(&policy, &catalog, &Request::model("deepseek-v3.2")).unwrap();
+    assert_eq!(auto.targets(), ["local/deepseek-v3.2"]);
+    // And pinned to it.
+    let pinned_ok = eligo::route(&policy, &catalog, &Request::pin("local/deepseek-v3.2")).unwrap();
+    assert_eq!(pinned_ok.targets(), ["local/deepseek-v3.2"]);
+}
+
+#[test]
+fn order_of_compliant_targets_is_kept() {
+    let policy = Policy::compile("require !trains_on_prompts").unwrap();
+    let mut targets = Vec::new();
+    for i in 0..20 {
+        targets.push(
+            Target::builder(format!("p{i}"), "m")
+                .attr("trains_on_prompts", i % 3 == 0)
+                .build(),
+        );
+    }
+    // A target for another model is never a candidate.
+    targets.push(
+        Target::builder("x", "other")
+            .attr("trains_on_prompts", false)
+            .build(),
+    );
+    let catalog = Catalog::new(targets).unwrap();
+    let d = eligo::route(&policy, &catalog, &Request::model("m")).unwrap();
+    let want: Vec<String> = (0..20)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("p{i}/m"))
+        .collect();
+    assert_eq!(d.targets(), want.as_slice());
+}
+
+#[test]
+fn unknown_model_or_target_is_its_own_error() {
+    let policy = Policy::compile("require soc2").unwrap();
+    let catalog = Catalog::new(vec![Target::new("openai", "gpt-4o")]).unwrap();
+    let err = eligo::route(&policy, &catalog, &Request::model("gpt-4")).unwrap_err();
+    assert_eq!(err.kind(), eligo::ErrorKind::Request);
+    assert_eq!(err.diagnostics()[0].code(), "request/unknown-model");
+    assert_eq!(err.diagnostics()[0].help(), Some("did you mean `gpt-4o`?"));
+    let err = eligo::route(&policy, &catalog, &Request::pin("openai/gpt-4")).unwrap_err();
+    assert_eq!(err.diagnostics()[0].code(), "request/unknown-target");
+}
+
+#[test]
+fn a_project_layer_cannot_widen_the_baseline() {
+    let baseline =
+        Policy::compile(r#"policy "org"; require !trains_on_prompts; deny provider ["deepseek"]"#)
+            .unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("deepseek", "m")
+            .attr("trains_on_prompts", false)
+            .build(),
+        Target::builder("trainer", "m")
+            .attr("trains_on_prompts", true)
+            .build(),
+        Target::builder("good", "m")
+            .attr("trains_on_prompts", false)
+            .attr("gdpr", true)
+            .build(),
+        Target::builder("nogdpr", "m")
+            .attr("trains_on_prompts", false)
+            .build(),
+    ])
+    .unwrap();
+    let base_only = eligo::route(&baseline, &catalog, &Request::model("m")).unwrap();
+    assert_eq!(base_only.targets(), ["good/m", "nogdpr/m"]);
+    // Projects that try to widen: an empty policy, an allow list naming the
+    // denied provider, a tautology-looking requirement, warn mode.
+    for project in [
+        "",
+        r#"allow provider ["deepseek", "trainer", "good", "nogdpr"]"#,
+        "require trains_on_prompts or !trains_on_prompts",
+        r#"mode warn; allow provider ["deepseek"]"#,
+    ] {
+        let project = Policy::compile(project).unwrap();
+        let d = eligo::route_layered(&[baseline.clone(), project], &catalog, &Request::model("m"))
+            .unwrap();
+        for id in d.targets() {
+            assert!(base_only.targets().contains(id), "{id} widened");
+        }
+    }
+    // A project can narrow.
+    let project = Policy::compile(r#"policy "proj"; require gdpr"#).unwrap();
+    let d =
+        eligo::route_layered(&[baseline.clone(), project], &catalog, &Request::model("m")).unwrap();
+    assert_eq!(d.targets(), ["good/m"]);
+    // A blocking project names itself in the message.
+    let project = Policy::compile(r#"policy "proj"; require hipaa"#).unwrap();
+    let d = eligo::route_layered(&[baseline, project], &catalog, &Request::model("m")).unwrap();
+    assert!(d.is_blocked());
+    assert!(d.message().unwrap().contains("`proj`"), "{:?}", d.message());
+}
+
+#[test]
+fn preview_and_diff_over_the_shipped_catalog() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let catalog = Catalog::from_file(format!("{root}/policies/catalog.json")).unwrap();
+    let old = Policy::from_file(format!("{root}/policies/soc2.pol")).unwrap();
+    let new = Policy::from_file(format!("{root}/policies/soc2-or-iso27001.pol")).unwrap();
+    let p = eligo::preview(&new, &catalog, None);
+    assert_eq!(p.allowed + p.blocked, catalog.len());
+    let ds = p
+        .rows
+        .iter()
+        .find(|r| r.id == "deepseek/deepseek-v3.2")
+        .unwrap();
+    assert!(!ds.allowed);
+    assert!(ds.failures[0].is_unknown());
+    let d = eligo::diff(&old, &new, &catalog, None);
+    assert!(
+        d.newly_blocked.is_empty(),
+        "widening a requirement blocks nothing new"
+    );
+    let newly: Vec<&str> = d.newly_allowed.iter().map(|r| r.id.as_str()).collect();
+    assert!(newly.contains(&"onprem/deepseek-v3.2"), "{newly:?}");
+    for row in &d.newly_allowed {
+        assert!(!row.before.is_empty() && row.after.is_empty());
+    }
+    let back = eligo::diff(&new, &old, &catalog, None);
+    assert_eq!(back.newly_blocked.len(), d.newly_allowed.len());
+}
+
+#[test]
+fn expired_evidence_blocks_routing_on_the_request_date() {
+    let policy = Policy::compile("require soc2").unwrap();
+    let t = Target::builder("a", "m")
+        .expiring("soc2", true, "2026-12-31".parse().unwrap())
+        .build();
+    let catalog = Catalog::new(vec![t]).unwrap();
+    let before = eligo::route(
+        &policy,
+        &catalog,
+        &Request::model("m").on("2026-12-01".parse().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(before.targets(), ["a/m"]);
+    let after = eligo::route(
+        &policy,
+        &catalog,
+        &Request::model("m").on("2027-01-01".parse().unwrap()),
+    )
+    .unwrap();
+    assert!(after.is_blocked());
+}
+
+#[test]
+fn an_encoded_catalog_agrees_with_evaluate() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let catalog = Catalog::from_file(format!("{root}/policies/catalog.json")).unwrap();
+    for entry in std::fs::read_dir(format!("{root}/policies")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pol") {
+            continue;
+        }
+        let policy = Policy::from_file(&path).unwrap();
+        let encoded = policy.encode_catalog(&catalog, None);
+        let want: Vec<usize> = (0..catalog.len())
+            .filter(|&i| policy.evaluate(&catalog.targets()[i]).is_allowed())
+            .collect();
+        assert_eq!(
+            encoded.allowed_indices().collect::<Vec<_>>(),
+            want,
+            "{}",
+            path.display()
+        );
+        assert_eq!(encoded.allowed_count(), want.len());
+        assert!(
+            !encoded.is_allowed(catalog.len()),
+            "past the end is never allowed"
+        );
+    }
+}
+
+#[test]
+fn warn_mode_keeping_non_compliant_targets_is_recorded() {
+    let policy = Policy::compile(r#"policy "rollout"; mode warn; require gdpr"#).unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("a", "m").build(),
+        Target::builder("b", "m").attr("gdpr", true).build(),
+    ])
+    .unwrap();
+    let d = eligo::route(&policy, &catalog, &Request::model("m")).unwrap();
+    assert_eq!(d.outcome(), Outcome::Routed);
+    assert_eq!(d.targets(), ["a/m", "b/m"]);
+    let event = d
+        .event()
+        .expect("kept non-compliant targets are recorded")
+        .to_json();
+    assert_eq!(event["action"], "warn");
+    assert!(
+        event["message"]
+            .as_str()
+            .unwrap()
+            .contains("kept 1 provider(s) for m")
+    );
+}
+
+#[test]
+fn a_json_catalog_may_start_with_a_byte_order_mark() {
+    let c = Catalog::from_json("\u{FEFF}{\"targets\": []}", "bom.json").unwrap();
+    assert!(c.is_empty());
+}
