@@ -182,23 +182,57 @@ pub(super) fn string_field(
     }
 }
 
-fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
-    let Some(obj) = v.as_object() else {
+/// `v` as an object, or a `catalog/wrong-type` problem naming `noun`.
+pub(super) fn object<'a>(
+    v: &'a J,
+    i: usize,
+    noun: &str,
+    p: &mut Problems,
+) -> Option<&'a Map<String, J>> {
+    let obj = v.as_object();
+    if obj.is_none() {
         p.target(
             "catalog/wrong-type",
             i,
             None,
             "",
-            format!("must be an object, found {}", describe(v)),
+            format!("must be {noun}, found {}", describe(v)),
         );
-        return None;
-    };
-    let before = p.diags.len();
+    }
+    obj
+}
+
+/// The fields every target format shares: `provider` and `model`
+/// (required), `id` (default `provider/model`), `endpoint` and `region`.
+pub(super) fn target_head(obj: &Map<String, J>, i: usize, p: &mut Problems) -> Option<Target> {
     let given_id = string_field(obj, "id", false, i, None, p);
-    let named = given_id.clone().or_else(|| {
-        let (pr, m) = (obj.get("provider")?.as_str()?, obj.get("model")?.as_str()?);
-        Some(format!("{pr}/{m}"))
-    });
+    let provider = string_field(obj, "provider", true, i, given_id.as_deref(), p);
+    let model = string_field(obj, "model", true, i, given_id.as_deref(), p);
+    let mut t = Target::new(provider?, model?);
+    if let Some(id) = given_id {
+        t.set_id(id);
+    }
+    let id = t.id().to_string();
+    if let Some(endpoint) = string_field(obj, "endpoint", false, i, Some(&id), p) {
+        t.set_endpoint(endpoint);
+    }
+    if let Some(region) = string_field(obj, "region", false, i, Some(&id), p) {
+        t.set("region", region);
+    }
+    Some(t)
+}
+
+fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
+    let obj = object(v, i, "an object", p)?;
+    let before = p.diags.len();
+    let named = obj
+        .get("id")
+        .and_then(J::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            let (pr, m) = (obj.get("provider")?.as_str()?, obj.get("model")?.as_str()?);
+            Some(format!("{pr}/{m}"))
+        });
     for key in obj.keys() {
         if !TARGET_FIELDS.contains(&key.as_str()) {
             let help = crate::schema::suggest(key, TARGET_FIELDS.iter().copied())
@@ -214,20 +248,8 @@ fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
             );
         }
     }
-    let provider = string_field(obj, "provider", true, i, given_id.as_deref(), p);
-    let model = string_field(obj, "model", true, i, given_id.as_deref(), p);
-    let (provider, model) = (provider?, model?);
-    let mut t = Target::new(provider, model);
-    if let Some(id) = given_id {
-        t.set_id(id);
-    }
+    let mut t = target_head(obj, i, p)?;
     let id = t.id().to_string();
-    if let Some(endpoint) = string_field(obj, "endpoint", false, i, Some(&id), p) {
-        t.set_endpoint(endpoint);
-    }
-    if let Some(region) = string_field(obj, "region", false, i, Some(&id), p) {
-        t.set("region", region);
-    }
     match obj.get("attributes") {
         None | Some(J::Null) => {}
         Some(J::Object(attrs)) => {

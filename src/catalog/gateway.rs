@@ -24,7 +24,7 @@
 
 use serde_json::Value as J;
 
-use super::eligo::{attribute, string_field};
+use super::eligo::{attribute, object, target_head};
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::target::{Target, Value};
@@ -69,31 +69,10 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
 }
 
 fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
-    let Some(obj) = v.as_object() else {
-        p.target(
-            "catalog/wrong-type",
-            i,
-            None,
-            "",
-            format!("must be a mapping, found {}", describe(v)),
-        );
-        return None;
-    };
+    let obj = object(v, i, "a mapping", p)?;
     let before = p.diags.len();
-    let provider = string_field(obj, "provider", true, i, None, p);
-    let model = string_field(obj, "model", true, i, None, p);
-    let given_id = string_field(obj, "id", false, i, None, p);
-    let mut t = Target::new(provider?, model?);
-    if let Some(id) = given_id {
-        t.set_id(id);
-    }
+    let mut t = target_head(obj, i, p)?;
     let id = t.id().to_string();
-    if let Some(endpoint) = string_field(obj, "endpoint", false, i, Some(&id), p) {
-        t.set_endpoint(endpoint);
-    }
-    if let Some(region) = string_field(obj, "region", false, i, Some(&id), p) {
-        t.set("region", region);
-    }
     match obj.get("data_policy") {
         None | Some(J::Null) => {}
         Some(J::Object(policy)) => {

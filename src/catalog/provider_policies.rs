@@ -27,7 +27,7 @@
 
 use serde_json::{Map, Value as J};
 
-use super::eligo::string_field;
+use super::eligo::{object, string_field};
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::target::Target;
@@ -77,14 +77,7 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
 }
 
 fn provider(v: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) {
-    let Some(obj) = v.as_object() else {
-        p.target(
-            "catalog/wrong-type",
-            i,
-            None,
-            "",
-            format!("must be an object, found {}", describe(v)),
-        );
+    let Some(obj) = object(v, i, "an object", p) else {
         return;
     };
     let Some(id) = string_field(obj, "id", true, i, None, p) else {
