@@ -24,6 +24,8 @@ pub enum Severity {
     Error,
     /// The input works but probably does not do what its author meant.
     Warning,
+    /// Information that is neither an error nor a warning.
+    Note,
 }
 
 /// A span of source text with a short message that is shown under it.
@@ -81,6 +83,14 @@ impl Diagnostic {
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// A new note: information, such as a check that was skipped.
+    pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
             ..Diagnostic::error(code, message)
         }
     }
@@ -193,6 +203,8 @@ pub enum ErrorKind {
     Io,
     /// A routing request names a model or target the catalog does not have.
     Request,
+    /// A policy test file is invalid.
+    Test,
 }
 
 /// A failure to load, parse or compile something, with every diagnostic found.
@@ -237,6 +249,7 @@ impl Error {
             "catalog" => ErrorKind::Catalog,
             "io" => ErrorKind::Io,
             "request" => ErrorKind::Request,
+            "test" => ErrorKind::Test,
             _ => ErrorKind::Compile,
         }
     }
@@ -306,6 +319,7 @@ pub fn render_human(
         let head = match d.severity {
             Severity::Error => paint.red(&format!("error[{}]", d.code)),
             Severity::Warning => paint.yellow(&format!("warning[{}]", d.code)),
+            Severity::Note => paint.blue(&format!("note[{}]", d.code)),
         };
         out.push_str(&head);
         out.push_str(&paint.bold(&format!(": {}", d.message)));

@@ -76,7 +76,9 @@ pub mod catalog;
 pub mod compile;
 mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod ir;
+pub mod lint;
 mod policy;
 mod preview;
 mod route;
@@ -84,6 +86,7 @@ pub mod schema;
 mod span;
 pub mod syntax;
 mod target;
+pub mod testing;
 mod time;
 
 pub use catalog::{Catalog, CatalogFormat};

@@ -141,6 +141,31 @@ pub struct Target {
 }
 
 impl Target {
+    /// Reads one target from JSON text in the catalog format's target shape,
+    /// naming the text `name` in errors. Unlike `serde_json::from_str`, the
+    /// error is a diagnostic with the position of a JSON syntax error or the
+    /// field at fault.
+    ///
+    /// ```
+    /// let t = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": true}}"#, "t.json")?;
+    /// assert_eq!(t.id(), "a/m");
+    /// let err = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": "yes"}}"#, "t.json").unwrap_err();
+    /// assert!(err.to_string().contains("`soc2`"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json(text: &str, name: &str) -> Result<Target, crate::Error> {
+        let value = crate::catalog::parse_json(text, name)?;
+        crate::catalog::target_from_json(&value).map_err(|msg| {
+            crate::Error::new(
+                vec![crate::Diagnostic::error(
+                    "catalog/invalid-target",
+                    format!("invalid target in `{name}`: {msg}"),
+                )],
+                Some(crate::SourceText::new(name, "")),
+            )
+        })
+    }
+
     /// A target with no declared attributes and the id `provider/model`.
     pub fn new(provider: impl Into<String>, model: impl Into<String>) -> Target {
         let (provider, model) = (provider.into(), model.into());

@@ -24,7 +24,7 @@ use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::target::Target;
 
 pub(crate) use eligo::target_from_json;
-pub(crate) use strict::StrictJson;
+pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
 
 pub use provider_policies::parse_retention;
 
@@ -131,7 +131,20 @@ impl Catalog {
         let path = path.as_ref();
         let name = path.display().to_string();
         let text = crate::policy::read_text(path, MAX_CATALOG_BYTES)?;
-        let ext = path
+        Catalog::from_text(&text, &name)
+    }
+
+    /// Reads catalog text named `name`, choosing the reader as
+    /// [`Catalog::from_file`] does: by the extension of `name`, else (JSON)
+    /// by content. Use it for text from stdin or a network.
+    ///
+    /// ```
+    /// let c = eligo::Catalog::from_text("[[targets]]\nprovider = \"a\"\nmodel = \"m\"\n", "c.toml")?;
+    /// assert_eq!(c.targets()[0].id(), "a/m");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_text(text: &str, name: &str) -> Result<Catalog, Error> {
+        let ext = Path::new(name)
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("")
@@ -139,9 +152,9 @@ impl Catalog {
         let format = match ext.as_str() {
             "yaml" | "yml" => CatalogFormat::GatewayYaml,
             "toml" => CatalogFormat::Toml,
-            _ => sniff_json(&text),
+            _ => sniff_json(text),
         };
-        Catalog::from_str_as(&text, &name, format)
+        Catalog::from_str_as(text, name, format)
     }
 
     /// Reads catalog text in the given format; `name` names it in errors.

@@ -166,18 +166,16 @@ pub(crate) fn parse_json(text: &str, name: &str) -> Result<Value, Error> {
 
 /// Parses TOML text.
 pub(crate) fn parse_toml(text: &str, name: &str) -> Result<Value, Error> {
+    parse_toml_as(text, name, "catalog/invalid-toml")
+}
+
+/// Parses TOML text, reporting errors under `code`.
+pub(crate) fn parse_toml_as(text: &str, name: &str, code: &'static str) -> Result<Value, Error> {
     toml::from_str::<StrictJson>(text)
         .map(|v| v.0)
         .map_err(|e| {
             let at = e.span().map(|s| s.start);
-            syntax_error(
-                "catalog/invalid-toml",
-                "TOML",
-                e.message().to_string(),
-                at,
-                text,
-                name,
-            )
+            syntax_error(code, "TOML", e.message().to_string(), at, text, name)
         })
 }
 

@@ -24,7 +24,6 @@ use smallvec::SmallVec;
 
 pub use tri::Tri;
 
-use crate::ast::CmpOp;
 use crate::ir::{Formula, Ir, Lit, Predicate};
 use crate::schema::AttrKind;
 use crate::target::{Target, ValueRef};
@@ -37,22 +36,12 @@ pub const MAX_CLAUSES: usize = 64;
 /// A target's literal bits for one program: two bits a predicate.
 pub type Bits = SmallVec<[u64; 2]>;
 
-/// The test a compiled predicate applies to an attribute's value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Test {
-    Flag,
-    Known,
-    NumCmp(CmpOp, i64),
-    NumIn(Vec<i64>),
-    TextIn(Vec<String>),
-}
-
-/// A predicate bound to an attribute name and kind.
+/// A predicate bound to its attribute's name and kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Check {
     attr: Box<str>,
     kind: AttrKind,
-    test: Test,
+    pred: Predicate,
 }
 
 impl Check {
@@ -63,20 +52,35 @@ impl Check {
             Some(d) => target.get_on(&self.attr, d),
             None => target.get(&self.attr),
         };
-        let value = value.filter(|v| kind_of(*v) == self.kind);
-        match (&self.test, value) {
-            (Test::Known, v) => Tri::from_bool(v.is_some()),
-            (_, None) => Tri::Unknown,
-            (Test::Flag, Some(ValueRef::Flag(b))) => Tri::from_bool(b),
-            (Test::NumCmp(op, n), Some(ValueRef::Number(v))) => Tri::from_bool(op.holds(&v, n)),
-            (Test::NumIn(ns), Some(ValueRef::Number(v))) => {
-                Tri::from_bool(ns.binary_search(&v).is_ok())
-            }
-            (Test::TextIn(ss), Some(ValueRef::Text(v))) => {
-                Tri::from_bool(ss.binary_search_by(|s| s.as_str().cmp(v)).is_ok())
-            }
-            _ => Tri::Unknown,
+        predicate_value(&self.pred, value.filter(|v| kind_of(*v) == self.kind))
+    }
+}
+
+/// The Kleene value of `pred` for an attribute value (`None`: undeclared).
+/// `Known` is never unknown; every other test is unknown on an undeclared
+/// attribute or a value of another kind.
+///
+/// ```
+/// use eligo::{Tri, ValueRef};
+/// use eligo::ir::Predicate;
+/// use eligo::compile::predicate_value;
+/// assert_eq!(predicate_value(&Predicate::Flag(0), Some(ValueRef::Flag(true))), Tri::True);
+/// assert_eq!(predicate_value(&Predicate::Flag(0), None), Tri::Unknown);
+/// assert_eq!(predicate_value(&Predicate::Known(0), None), Tri::False);
+/// ```
+pub fn predicate_value(pred: &Predicate, value: Option<ValueRef<'_>>) -> Tri {
+    match (pred, value) {
+        (Predicate::Known(_), v) => Tri::from_bool(v.is_some()),
+        (_, None) => Tri::Unknown,
+        (Predicate::Flag(_), Some(ValueRef::Flag(b))) => Tri::from_bool(b),
+        (Predicate::NumCmp(_, op, n), Some(ValueRef::Number(v))) => Tri::from_bool(op.holds(&v, n)),
+        (Predicate::NumIn(_, ns), Some(ValueRef::Number(v))) => {
+            Tri::from_bool(ns.binary_search(&v).is_ok())
         }
+        (Predicate::TextIn(_, ss), Some(ValueRef::Text(v))) => {
+            Tri::from_bool(ss.binary_search_by(|s| s.as_str().cmp(v)).is_ok())
+        }
+        _ => Tri::Unknown,
     }
 }
 
@@ -146,14 +150,11 @@ pub fn compile(ir: &Ir) -> Program {
             let def = ir.schema.at(p.attr());
             let attr: Box<str> = def.map_or("", |d| d.name()).into();
             let kind = def.map_or(AttrKind::Flag, |d| d.kind());
-            let test = match p {
-                Predicate::Flag(_) => Test::Flag,
-                Predicate::Known(_) => Test::Known,
-                Predicate::NumCmp(_, op, n) => Test::NumCmp(*op, *n),
-                Predicate::NumIn(_, ns) => Test::NumIn(ns.clone()),
-                Predicate::TextIn(_, ss) => Test::TextIn(ss.clone()),
-            };
-            Check { attr, kind, test }
+            Check {
+                attr,
+                kind,
+                pred: p.clone(),
+            }
         })
         .collect::<Vec<_>>();
     let mut program = Program {

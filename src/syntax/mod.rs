@@ -45,6 +45,21 @@ const STATEMENT_KEYWORDS: &[&str] = &[
 /// At most this many syntax errors are reported for one text.
 const MAX_SYNTAX_ERRORS: usize = 20;
 
+/// Reads a policy file's text with the limits [`parse`] applies: at most
+/// [`MAX_SOURCE_BYTES`] bytes of UTF-8 (a byte order mark is kept for the
+/// parser to skip).
+///
+/// ```
+/// let text = eligo::syntax::read_source("policies/soc2.pol")?;
+/// assert!(text.contains("require soc2"));
+/// let err = eligo::syntax::read_source("policies/missing.pol").unwrap_err();
+/// assert_eq!(err.diagnostics()[0].code(), "io/read-failed");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_source(path: impl AsRef<std::path::Path>) -> Result<String, Error> {
+    crate::policy::read_text(path.as_ref(), MAX_SOURCE_BYTES)
+}
+
 /// Parses policy text into an AST, reporting every syntax error found.
 ///
 /// ```

@@ -1,0 +1,607 @@
+//! One function a subcommand; each returns the command's exit [`Status`].
+
+use std::path::Path;
+
+use eligo::testing::{Report, Suite};
+use eligo::{
+    Catalog, Decision, Diagnostic, Failure, Outcome, Policy, Severity, SourceText, Tri, Verdict,
+};
+
+use crate::output::{Ctx, Status, json, paint};
+use crate::{CheckArgs, DiffArgs, FmtArgs, Format, LintArgs, PreviewArgs, RouteArgs, TestArgs};
+
+/// `eligo lint`: errors, then warnings, for every file.
+pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
+    let catalog = match &a.catalog {
+        Some(path) => match cx.catalog(path) {
+            Ok(c) => Some((c, path.as_str())),
+            Err(s) => return s,
+        },
+        None => None,
+    };
+    let mut status = Status::Success;
+    let mut all_json = Vec::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for file in &a.files {
+        let (text, name) = match cx.policy_text(file) {
+            Ok(x) => x,
+            Err(s) => {
+                status = status.max(s);
+                continue;
+            }
+        };
+        let source = SourceText::new(name.as_str(), text.as_str());
+        let diags: Vec<Diagnostic> =
+            match Policy::compile_named(&text, &name, &eligo::Schema::standard()) {
+                Ok(policy) => {
+                    let mut d = eligo::lint::lint(&policy);
+                    if let Some((c, cname)) = &catalog {
+                        d.extend(eligo::lint::lint_catalog(&policy, c, cname, a.opts.date));
+                    }
+                    d
+                }
+                Err(e) => e.diagnostics().to_vec(),
+            };
+        for d in &diags {
+            match d.severity() {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                _ => {}
+            }
+        }
+        match a.opts.format {
+            Format::Human if diags.is_empty() => {}
+            Format::Human => cx
+                .out
+                .push_str(&eligo::render_human(&diags, Some(&source), cx.color)),
+            Format::Json => {
+                if let serde_json::Value::Array(items) = eligo::render_json(&diags, Some(&source)) {
+                    all_json.extend(items);
+                }
+            }
+        }
+    }
+    if errors > 0 || (a.deny_warnings && warnings > 0) {
+        status = status.max(Status::Failure);
+    }
+    match a.opts.format {
+        Format::Json => cx.out.push_str(&json(&all_json)),
+        Format::Human => {
+            let files = plural(a.files.len(), "file");
+            let summary = if errors + warnings == 0 {
+                format!("{files} checked: no problems")
+            } else {
+                format!(
+                    "{files} checked: {}, {}",
+                    plural(errors, "error"),
+                    plural(warnings, "warning")
+                )
+            };
+            cx.out.push_str(&summary);
+            cx.out.push('\n');
+        }
+    }
+    status
+}
+
+/// `eligo fmt`: rewrite files canonically, or with `--check` list those that
+/// would change.
+pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
+    let mut status = Status::Success;
+    let (mut changed, mut unchanged) = (0usize, 0usize);
+    for file in &a.files {
+        let (text, name) = match cx.policy_text(file) {
+            Ok(x) => x,
+            Err(s) => {
+                status = status.max(s);
+                continue;
+            }
+        };
+        let formatted = match eligo::format::format_named(&text, &name) {
+            Ok(f) => f,
+            Err(e) => {
+                status = status.max(cx.error(&e));
+                continue;
+            }
+        };
+        let same = formatted == text;
+        if same {
+            unchanged += 1;
+        } else {
+            changed += 1;
+        }
+        if file == "-" {
+            if a.check {
+                if !same {
+                    cx.out.push_str(&format!(
+                        "would reformat {name}{}\n",
+                        first_difference(&text, &formatted)
+                    ));
+                    status = status.max(Status::Failure);
+                }
+            } else {
+                cx.out.push_str(&formatted);
+            }
+        } else if a.check {
+            if !same {
+                cx.out.push_str(&format!(
+                    "would reformat {name}{}\n",
+                    first_difference(&text, &formatted)
+                ));
+                status = status.max(Status::Failure);
+            }
+        } else if !same {
+            if let Err(e) = std::fs::write(file, &formatted) {
+                status = status.max(cx.usage(&format!("cannot write `{file}`: {e}")));
+            }
+        }
+    }
+    if a.files.iter().all(|f| f != "-") {
+        let verb = if a.check {
+            "would reformat"
+        } else {
+            "reformatted"
+        };
+        cx.note(&format!(
+            "{verb} {}, {unchanged} unchanged",
+            plural(changed, "file")
+        ));
+    }
+    status
+}
+
+/// ` (first difference at line N)`.
+fn first_difference(old: &str, new: &str) -> String {
+    let line = old
+        .lines()
+        .zip(new.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| old.lines().count().min(new.lines().count()));
+    format!(" (first difference at line {})", line + 1)
+}
+
+/// `eligo test`: run test files; directories contribute their `.toml` files.
+pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
+    let mut files = Vec::new();
+    for arg in &a.files {
+        let path = Path::new(arg);
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<String> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    found.sort();
+                    if found.is_empty() {
+                        return cx.usage(&format!("no `.toml` test files in `{arg}`"));
+                    }
+                    files.extend(found);
+                }
+                Err(e) => return cx.usage(&format!("cannot read the directory `{arg}`: {e}")),
+            }
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    let mut status = Status::Success;
+    let mut reports: Vec<Report> = Vec::new();
+    for file in &files {
+        match Suite::from_file(file) {
+            Ok(suite) => reports.push(suite.run()),
+            Err(e) => status = status.max(cx.error(&e)),
+        }
+    }
+    let (passed, failed): (usize, usize) = reports.iter().fold((0, 0), |(p, f), r| {
+        let bad = r.failures().count();
+        (p + r.outcomes.len() - bad, f + bad)
+    });
+    if failed > 0 {
+        status = status.max(Status::Failure);
+    }
+    match a.format {
+        Format::Json => cx.out.push_str(&json(&reports)),
+        Format::Human => {
+            for r in &reports {
+                let bad = r.failures().count();
+                let mark = if bad == 0 {
+                    paint(cx.color, "1;32", "ok")
+                } else {
+                    paint(cx.color, "1;31", "FAILED")
+                };
+                cx.out.push_str(&format!(
+                    "{mark}  {} (policy `{}`): {} passed, {} failed\n",
+                    r.file,
+                    r.policy,
+                    r.outcomes.len() - bad,
+                    bad
+                ));
+                for o in r.failures() {
+                    cx.out.push_str(&format!(
+                        "  {} {}: target `{}`\n",
+                        paint(cx.color, "1;31", "✗"),
+                        o.case,
+                        o.target
+                    ));
+                    for m in &o.mismatches {
+                        cx.out.push_str(&format!("      {m}\n"));
+                    }
+                    if o.verdict.is_blocked() {
+                        cx.out.push_str("      blocked by:\n");
+                        failure_table(cx, o.verdict.failures(), "        ");
+                    }
+                }
+            }
+            let result = if failed == 0 {
+                paint(cx.color, "1;32", "ok")
+            } else {
+                paint(cx.color, "1;31", "FAILED")
+            };
+            cx.out.push_str(&format!(
+                "\ntest result: {result}. {passed} passed, {failed} failed ({})\n",
+                plural(reports.len(), "file")
+            ));
+        }
+    }
+    status
+}
+
+/// `eligo check`: one target's verdict with its reasons.
+pub fn check(cx: &mut Ctx, a: &CheckArgs) -> Status {
+    let policy = match cx.policy(&a.policy) {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    let catalog = match &a.catalog {
+        Some(path) => match cx.catalog(path) {
+            Ok(c) => Some(c),
+            Err(s) => return s,
+        },
+        None => None,
+    };
+    let target = match cx.target(&a.target, catalog.as_ref()) {
+        Ok(t) => t,
+        Err(s) => return s,
+    };
+    let v = match a.opts.date {
+        Some(d) => policy.evaluate_on(&target, d),
+        None => policy.evaluate(&target),
+    };
+    match a.opts.format {
+        Format::Json => cx.out.push_str(&json(&serde_json::json!({
+            "policy": policy.display_name(),
+            "target": target.id(),
+            "allowed": v.is_allowed(),
+            "failures": v.failures(),
+        }))),
+        Format::Human => {
+            cx.out.push_str(&format!(
+                "{}  {}  (policy `{}`)\n",
+                verdict_word(cx, &v),
+                target.id(),
+                policy.display_name()
+            ));
+            if v.is_blocked() {
+                failure_table(cx, v.failures(), "  ");
+            }
+        }
+    }
+    if v.is_allowed() {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+fn verdict_word(cx: &Ctx, v: &Verdict) -> String {
+    if v.is_allowed() {
+        paint(cx.color, "1;32", "allow")
+    } else {
+        paint(cx.color, "1;31", "block")
+    }
+}
+
+/// Writes one line a failure: requirement, value (false or unknown) and
+/// the attributes that decide it, aligned, each line after `indent`.
+fn failure_table(cx: &mut Ctx, failures: &[Failure], indent: &str) {
+    let width = failures
+        .iter()
+        .map(|f| shorten(f.text()).chars().count())
+        .max()
+        .unwrap_or(0);
+    for f in failures {
+        let line = failure_line(cx.color, f, width);
+        cx.out.push_str(&format!("{indent}{line}\n"));
+    }
+}
+
+/// `require soc2     unknown  soc2`, padded to `width`.
+fn failure_line(color: bool, f: &Failure, width: usize) -> String {
+    let text = shorten(f.text());
+    let pad = width.saturating_sub(text.chars().count());
+    let value = match f.value() {
+        Tri::Unknown => paint(color, "33", "unknown"),
+        _ => paint(color, "31", "false  "),
+    };
+    let attrs = if f.attributes().is_empty() {
+        String::new()
+    } else if f.value() == Tri::Unknown {
+        format!("  undeclared: {}", f.attributes().join(", "))
+    } else {
+        format!("  because of: {}", f.attributes().join(", "))
+    };
+    format!("{text}{}  {value}{attrs}", " ".repeat(pad))
+}
+
+/// Requirement text cut to 60 characters for tables.
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(59).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `eligo preview`: every target (or those serving `--model`) with its
+/// verdict and reasons.
+pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
+    let (policy, catalog) = match load_pair(cx, &a.policy, &a.catalog) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let mut p = eligo::preview(&policy, &catalog, a.opts.date);
+    if let Some(model) = &a.model {
+        if catalog.serving(model).next().is_none() {
+            let hint = catalog
+                .suggest_model(model)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return cx.usage(&format!(
+                "no target in `{}` serves the model `{model}`{hint}",
+                a.catalog
+            ));
+        }
+        let ids: std::collections::HashSet<&str> =
+            catalog.serving(model).map(|(_, t)| t.id()).collect();
+        p.rows.retain(|r| ids.contains(r.id.as_str()));
+        p.allowed = p.rows.iter().filter(|r| r.allowed).count();
+        p.blocked = p.rows.len() - p.allowed;
+    }
+    match a.opts.format {
+        Format::Json => cx.out.push_str(&json(&p)),
+        Format::Human => {
+            let scope = match &a.model {
+                Some(m) => format!(" for model `{m}`"),
+                None => String::new(),
+            };
+            cx.out.push_str(&format!(
+                "policy `{}` on `{}`{scope}: {} allowed, {} blocked\n\n",
+                p.policy, a.catalog, p.allowed, p.blocked
+            ));
+            let id_width = p
+                .rows
+                .iter()
+                .map(|r| r.id.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(6);
+            let req_width = p
+                .rows
+                .iter()
+                .flat_map(|r| r.failures.iter())
+                .map(|f| shorten(f.text()).chars().count())
+                .max()
+                .unwrap_or(0);
+            cx.out.push_str(&format!(
+                "{}\n",
+                paint(
+                    cx.color,
+                    "1",
+                    &format!("VERDICT  {:<id_width$}  WHY", "TARGET")
+                )
+                .trim_end()
+            ));
+            for row in &p.rows {
+                let word = if row.allowed {
+                    paint(cx.color, "1;32", "allow")
+                } else {
+                    paint(cx.color, "1;31", "block")
+                };
+                let id_pad = " ".repeat(id_width - row.id.chars().count());
+                match row.failures.split_first() {
+                    None => cx.out.push_str(&format!("{word}    {}\n", row.id)),
+                    Some((first, rest)) => {
+                        cx.out.push_str(&format!(
+                            "{word}    {}{id_pad}  {}\n",
+                            row.id,
+                            failure_line(cx.color, first, req_width)
+                        ));
+                        let blank = " ".repeat(9 + id_width + 2);
+                        for f in rest {
+                            cx.out.push_str(&format!(
+                                "{blank}{}\n",
+                                failure_line(cx.color, f, req_width)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if p.allowed > 0 {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+fn load_pair(cx: &mut Ctx, policy: &str, catalog: &str) -> Result<(Policy, Catalog), Status> {
+    let policy = cx.policy(policy)?;
+    let catalog = cx.catalog(catalog)?;
+    Ok((policy, catalog))
+}
+
+/// `eligo route`: the decision for one request, with its 403 body and
+/// security event when there is one.
+pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
+    let (policy, catalog) = match load_pair(cx, &a.policy, &a.catalog) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let mut request = match (&a.pin, &a.model) {
+        (Some(pin), model) => {
+            if let (Some(m), Some(t)) = (model, catalog.get(pin)) {
+                if t.model() != m {
+                    return cx.usage(&format!(
+                        "the pinned target `{pin}` serves the model `{}`, not `{m}`",
+                        t.model()
+                    ));
+                }
+            }
+            eligo::Request::pin(pin.as_str())
+        }
+        (None, Some(model)) => eligo::Request::from_model_field(model),
+        (None, None) => return cx.usage("give --model or --pin"),
+    };
+    if let Some(d) = a.opts.date {
+        request = request.on(d);
+    }
+    let d = match eligo::route(&policy, &catalog, &request) {
+        Ok(d) => d,
+        Err(e) => return cx.error(&e),
+    };
+    match a.opts.format {
+        Format::Json => cx.out.push_str(&json(&serde_json::json!({
+            "outcome": d.outcome(),
+            "status": d.status(),
+            "targets": d.targets(),
+            "candidates": d.candidates(),
+            "error": d.error_body(),
+            "event": d.event().map(|e| e.to_json()),
+        }))),
+        Format::Human => route_human(cx, &policy, &request, &d),
+    }
+    if d.is_blocked() {
+        Status::Failure
+    } else {
+        Status::Success
+    }
+}
+
+fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Decision) {
+    let what = match request.pinned() {
+        Some(pin) => format!("pinned target `{pin}`"),
+        None => format!("model `{}`", request.requested_model()),
+    };
+    let head = match d.outcome() {
+        Outcome::Routed => paint(cx.color, "1;32", "routed"),
+        Outcome::Warned => paint(cx.color, "1;33", "warned"),
+        Outcome::Blocked => paint(cx.color, "1;31", "blocked"),
+    };
+    cx.out.push_str(&format!(
+        "{head}  {what} under policy `{}` ({} mode): HTTP {}\n",
+        policy.display_name(),
+        policy.mode().as_str(),
+        d.status()
+    ));
+    if !d.targets().is_empty() {
+        cx.out.push_str("\nroute to, in order:\n");
+        for (i, t) in d.targets().iter().enumerate() {
+            cx.out.push_str(&format!("  {}. {t}\n", i + 1));
+        }
+    }
+    let blocked: Vec<&eligo::Candidate> = d.candidates().iter().filter(|c| !c.compliant).collect();
+    if !blocked.is_empty() {
+        let kept = if d.outcome() == Outcome::Warned {
+            " (kept by warn mode)"
+        } else {
+            ""
+        };
+        cx.out
+            .push_str(&format!("\nnon-compliant candidates{kept}:\n"));
+        for c in blocked {
+            cx.out.push_str(&format!("  {}\n", c.id));
+            let failures: Vec<Failure> = c.failures.iter().map(|f| f.failure.clone()).collect();
+            failure_table(cx, &failures, "    ");
+        }
+    }
+    if let Some(body) = d.error_body() {
+        cx.out.push_str("\nresponse body (HTTP 403):\n");
+        cx.out.push_str(&json(&body));
+    }
+    if let Some(e) = d.event() {
+        cx.out.push_str("\nsecurity event:\n");
+        cx.out.push_str(&json(&e.to_json()));
+    }
+}
+
+/// `eligo diff`: targets whose verdict changes from OLD to NEW.
+pub fn diff(cx: &mut Ctx, a: &DiffArgs) -> Status {
+    let old = match cx.policy(&a.old) {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    let (new, catalog) = match load_pair(cx, &a.new, &a.catalog) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let d = eligo::diff(&old, &new, &catalog, a.opts.date);
+    match a.opts.format {
+        Format::Json => cx.out.push_str(&json(&d)),
+        Format::Human => {
+            cx.out.push_str(&format!(
+                "`{}` → `{}` on `{}`: {} newly allowed, {} newly blocked\n",
+                a.old,
+                a.new,
+                a.catalog,
+                d.newly_allowed.len(),
+                d.newly_blocked.len()
+            ));
+            let allowed: Vec<_> = d.newly_allowed.iter().map(|r| (&r.id, &r.before)).collect();
+            diff_section(cx, "newly allowed:", "+", "was blocked by", &allowed);
+            let blocked: Vec<_> = d.newly_blocked.iter().map(|r| (&r.id, &r.after)).collect();
+            diff_section(cx, "newly blocked:", "-", "now blocked by", &blocked);
+            cx.out.push_str(&format!(
+                "\nunchanged: {} allowed, {} blocked\n",
+                d.still_allowed.len(),
+                d.still_blocked.len()
+            ));
+        }
+    }
+    if d.is_empty() {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+/// One part of the diff: each target with the failures that explain it.
+fn diff_section(
+    cx: &mut Ctx,
+    title: &str,
+    sign: &str,
+    why: &str,
+    rows: &[(&String, &Vec<Failure>)],
+) {
+    if rows.is_empty() {
+        return;
+    }
+    cx.out
+        .push_str(&format!("\n{}\n", paint(cx.color, "1;33", title)));
+    for (id, failures) in rows {
+        cx.out.push_str(&format!("  {sign} {id}  ({why})\n"));
+        failure_table(cx, failures, "      ");
+    }
+}
+
+/// `3 files`, `1 error`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

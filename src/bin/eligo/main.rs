@@ -1,0 +1,228 @@
+//! The `eligo` command line: lint, format, test, check, preview, route and
+//! diff policies. It is glue over the library's public API; each subcommand
+//! is a function in [`commands`] that returns an exit [`output::Status`].
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use output::Ctx;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  allowed, routed, clean or tests passed
+  1  blocked, lint errors, test failures, unformatted files or a policy change
+  2  the command could not do its job (usage, unreadable or invalid input)
+
+A FILE of `-` reads standard input (once per command).
+Documentation: docs/CLI.md";
+
+/// Decide which LLM providers a request may be routed to, and check the
+/// policies that decide it.
+#[derive(Parser, Debug)]
+#[command(name = "eligo", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Report errors and suspicious requirements in policies
+    #[command(after_help = "\
+Examples:
+  eligo lint policies/*.pol
+  eligo lint policies/eu-residency.pol --catalog policies/catalog.json
+  eligo lint --format json --deny-warnings policies/hipaa.pol")]
+    Lint(LintArgs),
+    /// Format policies canonically, keeping comments
+    #[command(after_help = "\
+Examples:
+  eligo fmt policies/*.pol          rewrite files in place
+  eligo fmt --check policies/*.pol  only report files that would change
+  cat a.pol | eligo fmt -           format standard input to standard output")]
+    Fmt(FmtArgs),
+    /// Run policy test files (see docs/CLI.md for the format)
+    #[command(after_help = "\
+Examples:
+  eligo test policies/tests/regulated-routing.toml
+  eligo test policies/tests          every .toml file in the directory")]
+    Test(TestArgs),
+    /// Decide one target and explain the verdict
+    #[command(after_help = r#"Examples:
+  eligo check policies/soc2.pol --target '{"provider": "acme", "model": "m1", "attributes": {"soc2": true}}'
+  eligo check policies/hipaa.pol --catalog policies/catalog.json --target azure/gpt-4o
+  echo '{"provider": "a", "model": "m"}' | eligo check policies/gdpr.pol --target -"#)]
+    Check(CheckArgs),
+    /// Show which targets of a catalog a policy allows and blocks, and why
+    #[command(after_help = "\
+Examples:
+  eligo preview policies/regulated-routing.pol --catalog policies/catalog.json
+  eligo preview policies/hipaa.pol --catalog policies/catalog.json --model gpt-4o --format json")]
+    Preview(PreviewArgs),
+    /// Route one request: the targets it may go to, or the 403 answer and security event
+    #[command(after_help = "\
+Examples:
+  eligo route policies/regulated-routing.pol --catalog policies/catalog.json --model deepseek-v3.2
+  eligo route policies/regulated-routing.pol --catalog policies/catalog.json --pin deepseek/deepseek-v3.2")]
+    Route(RouteArgs),
+    /// Show what a policy change newly allows and newly blocks
+    #[command(after_help = "\
+Examples:
+  eligo diff policies/soc2.pol policies/soc2-or-iso27001.pol --catalog policies/catalog.json
+
+Exit status 0 when no target changes verdict, 1 when some do, 2 on bad input.")]
+    Diff(DiffArgs),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Text for people.
+    #[default]
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// Options shared by the commands that evaluate targets.
+#[derive(Args, Debug)]
+struct EvalOpts {
+    /// Read expiring evidence as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    date: Option<eligo::Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// Policy files (`-` for standard input).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Also report the catalog's targets that are blocked only for
+    /// undeclared metadata, and listed names no target has.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<String>,
+    /// Exit with status 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+#[derive(Args, Debug)]
+struct FmtArgs {
+    /// Policy files (`-`: format standard input to standard output).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Do not write; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// Test files, or directories whose `.toml` files are test files.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The policy file (`-` for standard input).
+    policy: String,
+    /// The target: inline JSON, `-` for JSON on standard input, a catalog
+    /// id (with --catalog) or the path of a JSON file.
+    #[arg(long, value_name = "TARGET")]
+    target: String,
+    /// A catalog to look the target id up in.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<String>,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+#[derive(Args, Debug)]
+struct PreviewArgs {
+    /// The policy file (`-` for standard input).
+    policy: String,
+    /// The catalog of targets (JSON, TOML or gateway YAML).
+    #[arg(long, value_name = "FILE")]
+    catalog: String,
+    /// Only the targets serving this model.
+    #[arg(long, value_name = "MODEL")]
+    model: Option<String>,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+#[derive(Args, Debug)]
+struct RouteArgs {
+    /// The policy file (`-` for standard input).
+    policy: String,
+    /// The catalog of targets.
+    #[arg(long, value_name = "FILE")]
+    catalog: String,
+    /// The requested model; `provider/model` pins that target, as an
+    /// OpenAI-style `model` field does.
+    #[arg(long, value_name = "MODEL", required_unless_present = "pin")]
+    model: Option<String>,
+    /// Pin the request to one target id (`provider/model`): it is blocked if
+    /// that target fails, never re-routed.
+    #[arg(long, value_name = "ID")]
+    pin: Option<String>,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The current policy.
+    old: String,
+    /// The proposed policy.
+    new: String,
+    /// The catalog to compare them on.
+    #[arg(long, value_name = "FILE")]
+    catalog: String,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut cx = Ctx::new(match cli.color {
+        ColorChoice::Auto => None,
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+    });
+    let status = match cli.command {
+        Command::Lint(a) => commands::lint(&mut cx, &a),
+        Command::Fmt(a) => commands::fmt(&mut cx, &a),
+        Command::Test(a) => commands::test(&mut cx, &a),
+        Command::Check(a) => commands::check(&mut cx, &a),
+        Command::Preview(a) => commands::preview(&mut cx, &a),
+        Command::Route(a) => commands::route(&mut cx, &a),
+        Command::Diff(a) => commands::diff(&mut cx, &a),
+    };
+    let status = cx.flush(status);
+    ExitCode::from(status.code())
+}

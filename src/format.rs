@@ -1,0 +1,264 @@
+//! Canonical formatting of `.pol` text that keeps every comment.
+//!
+//! [`format`] parses the text and prints it back in canonical form (the
+//! same as the AST's `Display`: one statement a line ended by `;`, single
+//! spaces, `!` for negation, the author's parentheses kept) with the
+//! comments put back:
+//!
+//! - a comment on its own line stays on its own line before the statement
+//!   (or at the end of the file) it preceded;
+//! - a comment after a statement on the same line stays at the end of that
+//!   statement's line;
+//! - a comment inside a list stays with the entry before it on the same line,
+//!   or on its own line before the next entry, and the list is printed one
+//!   entry a line;
+//! - a comment inside an expression moves to its own line before the
+//!   statement (an expression is printed on one line);
+//! - one blank line is kept where the author left one or more between two
+//!   statements or comments.
+//!
+//! Lists also go one entry a line when they would not fit in
+//! [`MAX_WIDTH`] columns. Formatting is idempotent and never changes what a
+//! policy means: parsing the output gives the same statements.
+//!
+//! ```
+//! let src = "# who may see prompts\nrequire  soc2 or(iso27001) ;  # either audit\n\n\nmax_retention_days 0";
+//! assert_eq!(
+//!     eligo::format::format(src)?,
+//!     "# who may see prompts\nrequire soc2 or (iso27001); # either audit\n\nmax_retention_days 0;\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::ast::{self, Comment, Statement, StatementKind};
+use crate::diagnostic::Error;
+use crate::span::Span;
+use crate::syntax;
+
+/// A list whose one-line form is longer than this is printed one entry a
+/// line.
+pub const MAX_WIDTH: usize = 100;
+
+/// The indentation of list entries printed one a line.
+const INDENT: &str = "    ";
+
+/// Formats policy text (named `<input>` in errors).
+pub fn format(source: &str) -> Result<String, Error> {
+    format_named(source, "<input>")
+}
+
+/// Formats policy text, naming it `name` in syntax errors. Only syntax is
+/// checked: a policy that names an unknown attribute still formats.
+///
+/// ```
+/// let err = eligo::format::format_named("require soc2 or;", "a.pol").unwrap_err();
+/// assert!(err.to_string().contains("a.pol:1:16"));
+/// ```
+pub fn format_named(source: &str, name: &str) -> Result<String, Error> {
+    let policy = syntax::parse_named(source, name)?;
+    Ok(print(&policy, source))
+}
+
+/// Prints a parsed policy canonically with its comments; `source` is the
+/// text it was parsed from (blank lines and comment positions are read from
+/// it).
+pub fn print(policy: &ast::Policy, source: &str) -> String {
+    let mut out = String::new();
+    let mut comments = policy.comments.iter().peekable();
+    // End of the last thing printed, and whether it was a statement (a
+    // comment on the same line after a statement trails it).
+    let mut last: Option<(usize, bool)> = None;
+
+    for stmt in &policy.statements {
+        // Comments before the statement.
+        while let Some(c) = comments.next_if(|c| c.span.start < stmt.span.start) {
+            place_comment(&mut out, source, c, &mut last);
+        }
+        // Comments inside it.
+        let mut inner = Vec::new();
+        while let Some(c) = comments.next_if(|c| c.span.start < stmt.span.end) {
+            inner.push(c);
+        }
+        if let Some((end, _)) = last {
+            if newlines(source, end, stmt.span.start) >= 2 {
+                out.push('\n');
+            }
+        }
+        let list_items = match &stmt.kind {
+            StatementKind::List { items, .. } => Some(items.as_slice()),
+            _ => None,
+        };
+        match list_items {
+            Some(items) if !inner.is_empty() || too_wide(stmt) => {
+                print_list(&mut out, source, stmt, items, &inner);
+            }
+            _ => {
+                for c in &inner {
+                    push_comment(&mut out, c);
+                    out.push('\n');
+                }
+                out.push_str(&stmt.to_string());
+                out.push(';');
+            }
+        }
+        out.push('\n');
+        last = Some((stmt.span.end, true));
+    }
+    for c in comments {
+        place_comment(&mut out, source, c, &mut last);
+    }
+    out
+}
+
+/// Prints a comment that is not inside a statement.
+fn place_comment(out: &mut String, source: &str, c: &Comment, last: &mut Option<(usize, bool)>) {
+    match *last {
+        Some((end, true)) if newlines(source, end, c.span.start) == 0 => {
+            // Trailing: replace the statement's line end.
+            out.pop();
+            out.push(' ');
+        }
+        Some((end, _)) if newlines(source, end, c.span.start) >= 2 => out.push('\n'),
+        _ => {}
+    }
+    push_comment(out, c);
+    out.push('\n');
+    *last = Some((c.span.end, false));
+}
+
+fn push_comment(out: &mut String, c: &Comment) {
+    out.push('#');
+    out.push_str(c.text.trim_end());
+}
+
+/// Whether a statement's one-line form is wider than [`MAX_WIDTH`].
+fn too_wide(stmt: &Statement) -> bool {
+    stmt.to_string().chars().count() + 1 > MAX_WIDTH
+}
+
+/// Prints a list one entry a line, each comment next to the entry it
+/// follows on the same line, or before the next entry.
+fn print_list(
+    out: &mut String,
+    source: &str,
+    stmt: &Statement,
+    items: &[ast::StrLit],
+    comments: &[&Comment],
+) {
+    let StatementKind::List { action, field, .. } = &stmt.kind else {
+        return;
+    };
+    let action = match action {
+        ast::ListAction::Allow => "allow",
+        ast::ListAction::Deny => "deny",
+    };
+    out.push_str(action);
+    out.push(' ');
+    out.push_str(field.as_str());
+    out.push_str(" [");
+    let mut comments = comments.iter().peekable();
+    // The end of the last item (or of the `[`) in the source.
+    let mut prev: Span = Span::new(stmt.span.start, stmt.span.start);
+    let mut line_open = true; // the output line has `[` or an item on it
+    for item in items {
+        while let Some(c) = comments.next_if(|c| c.span.start < item.span.start) {
+            place_list_comment(out, source, c, prev, &mut line_open);
+            prev = c.span;
+        }
+        out.push('\n');
+        out.push_str(INDENT);
+        // Writing into a String cannot fail.
+        let _ = ast::write_string(out, &item.value);
+        out.push(',');
+        prev = item.span;
+        line_open = true;
+    }
+    for c in comments {
+        place_list_comment(out, source, c, prev, &mut line_open);
+        prev = c.span;
+    }
+    out.push_str("\n];");
+}
+
+fn place_list_comment(
+    out: &mut String,
+    source: &str,
+    c: &Comment,
+    prev: Span,
+    line_open: &mut bool,
+) {
+    if *line_open && newlines(source, prev.end, c.span.start) == 0 {
+        out.push(' ');
+    } else {
+        out.push('\n');
+        out.push_str(INDENT);
+    }
+    push_comment(out, c);
+    *line_open = false;
+}
+
+/// The number of line ends in `source[from..to]` (`\r\n` counts once).
+fn newlines(source: &str, from: usize, to: usize) -> usize {
+    let gap = source.get(from..to.max(from)).unwrap_or("");
+    gap.matches('\n').count() + gap.matches('\r').count() - gap.matches("\r\n").count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(s: &str) -> String {
+        format(s).unwrap()
+    }
+
+    #[test]
+    fn keeps_comments_in_place() {
+        let src =
+            "# header\n\n# about soc2\nrequire soc2;# trailing\nrequire gdpr; # gdpr\n# end\n";
+        assert_eq!(
+            fmt(src),
+            "# header\n\n# about soc2\nrequire soc2; # trailing\nrequire gdpr; # gdpr\n# end\n"
+        );
+    }
+
+    #[test]
+    fn comments_inside_an_expression_move_before_the_statement() {
+        let src = "require soc2 # one\n  or iso27001; # two\n";
+        assert_eq!(fmt(src), "# one\nrequire soc2 or iso27001; # two\n");
+    }
+
+    #[test]
+    fn lists_with_comments_go_one_entry_a_line() {
+        let src = "allow provider [ # clouds\n \"azure\", # EU only\n\n # local\n \"onprem\"\n # more soon\n];";
+        let want = "allow provider [ # clouds\n    \"azure\", # EU only\n    # local\n    \"onprem\",\n    # more soon\n];\n";
+        assert_eq!(fmt(src), want);
+        assert_eq!(fmt(want), want);
+    }
+
+    #[test]
+    fn long_lists_wrap() {
+        let names: Vec<String> = (0..12).map(|i| format!("\"provider-{i}\"")).collect();
+        let src = format!("deny provider [{}];", names.join(", "));
+        let out = fmt(&src);
+        assert_eq!(out.lines().count(), 14, "{out}");
+        assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn blank_lines_collapse_to_one_and_crlf_counts() {
+        assert_eq!(
+            fmt("require soc2;\r\n\r\n\r\nrequire gdpr;\r\n"),
+            "require soc2;\n\nrequire gdpr;\n"
+        );
+        assert_eq!(
+            fmt("require soc2; require gdpr"),
+            "require soc2;\nrequire gdpr;\n"
+        );
+    }
+
+    #[test]
+    fn empty_and_comment_only_texts() {
+        assert_eq!(fmt(""), "");
+        assert_eq!(fmt("  # only a comment  "), "# only a comment\n");
+    }
+}

@@ -1,0 +1,831 @@
+//! Warnings for policy authors: requirements that cannot do what they seem
+//! to, entries that have no effect, and (against a catalog) the metadata
+//! gaps that block targets.
+//!
+//! [`lint`] checks a compiled policy on its own; [`lint_catalog`] checks it
+//! against the targets it will meet. Both return warnings (and notes); the
+//! errors that stop a policy from compiling come from [`crate::compile`]
+//! instead. Every diagnostic has a stable `lint/…` code:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `lint/never-passes` | no target can pass the requirement |
+//! | `lint/always-passes` | every target passes it: it restricts nothing |
+//! | `lint/fails-when-undeclared` | it holds for every declared value, so it looks like a tautology, but it blocks targets that leave an attribute undeclared |
+//! | `lint/redundant-requirement` | another requirement implies it |
+//! | `lint/conflicting-requirements` | no target can pass both of two requirements |
+//! | `lint/duplicate-entry` | a name listed twice in allow or deny lists of one field |
+//! | `lint/shadowed-entry` | a name both allowed and denied (deny wins) |
+//! | `lint/redundant-deny` | a denied name the allow list of the same field already blocks |
+//! | `lint/empty-allow-list` | `allow provider []` restricts nothing |
+//! | `lint/unused-attribute` | a declared attribute no requirement uses |
+//! | `lint/analysis-limit` (note) | the policy is too large to check every pair of requirements |
+//! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
+//! | `lint/unmatched-entry` | a listed provider or model no catalog target has |
+//!
+//! # How requirements are compared
+//!
+//! The checks on requirements are exact, not heuristic. Each predicate tests
+//! one attribute against constants, so the values of an attribute fall into
+//! a few classes that every predicate treats alike: for a number, the
+//! constants and their neighbours; for a text, the constants and one other
+//! string; for a flag, `true` and `false`; and, for every attribute but
+//! `provider` and `model`, *undeclared*. Evaluating the requirements (with
+//! Kleene logic, as targets are) on one value of each class, for every
+//! combination over the attributes involved, decides satisfiability and
+//! implication for all targets. The work is bounded by
+//! [`MAX_ANALYSIS_STEPS`]; past it the remaining checks are skipped with a
+//! `lint/analysis-limit` note.
+//!
+//! ```
+//! let policy = eligo::compile("require soc2 or !soc2; require gdpr; require gdpr and soc2")?;
+//! let codes: Vec<&str> = eligo::lint::lint(&policy).iter().map(|d| d.code()).collect();
+//! assert_eq!(codes, ["lint/fails-when-undeclared", "lint/redundant-requirement"]);
+//! // `require gdpr` is implied by `require gdpr and soc2`.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::ast::{ListAction, ListField, StatementKind, StrLit};
+use crate::catalog::Catalog;
+use crate::compile::{Tri, predicate_value};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{AttrId, Ir, PredId, Predicate, Requirement, RequirementKind};
+use crate::policy::Policy;
+use crate::schema::{AttrKind, suggest};
+use crate::target::Value;
+use crate::time::Date;
+
+/// The most predicate evaluations [`lint`] spends comparing requirements.
+pub const MAX_ANALYSIS_STEPS: usize = 1 << 22;
+
+/// Requirements over more attributes than this are not analysed (the
+/// combinations grow exponentially with them).
+const MAX_ATTRIBUTES: usize = 12;
+
+/// Checks a compiled policy and returns its warnings in source order.
+///
+/// ```
+/// let policy = eligo::compile("require soc2 and !soc2")?;
+/// let warnings = eligo::lint::lint(&policy);
+/// assert_eq!(warnings[0].code(), "lint/never-passes");
+/// assert_eq!(warnings[0].message(), "no target can pass `require soc2 and !soc2`");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    requirements(policy.ir(), &mut out);
+    lists(policy, &mut out);
+    unused_attributes(policy, &mut out);
+    out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
+    out
+}
+
+/// Checks a policy against a catalog: targets blocked only because they
+/// leave attributes undeclared (the gaps to close before a policy in `warn`
+/// mode can switch to `block`), and listed names no target has. Evidence is
+/// read as of `date`, or today.
+///
+/// ```
+/// use eligo::{Catalog, Target};
+/// let policy = eligo::compile("require soc2; allow provider [\"acme\", \"azur\"]")?;
+/// let catalog = Catalog::new(vec![
+///     Target::builder("acme", "m").build(),
+///     Target::builder("azure", "m").attr("soc2", true).build(),
+/// ])?;
+/// let found = eligo::lint::lint_catalog(&policy, &catalog, "catalog.json", None);
+/// assert_eq!(found[0].code(), "lint/metadata-gap");
+/// assert_eq!(found[0].message(), "target `acme/m` is blocked only because it does not declare `soc2`");
+/// assert_eq!(found[1].code(), "lint/unmatched-entry");
+/// assert_eq!(found[1].help(), Some("did you mean `azure`?"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lint_catalog(
+    policy: &Policy,
+    catalog: &Catalog,
+    catalog_name: &str,
+    date: Option<Date>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for t in catalog.targets() {
+        let v = policy.evaluate_at(t, date);
+        if v.is_allowed() || v.failures().iter().any(|f| !f.is_unknown()) {
+            continue;
+        }
+        let mut attrs: Vec<&str> = Vec::new();
+        for f in v.failures() {
+            for a in f.attributes() {
+                if !attrs.contains(&a.as_str()) {
+                    attrs.push(a);
+                }
+            }
+        }
+        let mut d = Diagnostic::warning(
+            "lint/metadata-gap",
+            format!(
+                "target `{}` is blocked only because it does not declare {}",
+                t.id(),
+                ticks(&attrs)
+            ),
+        );
+        for (i, f) in v.failures().iter().enumerate() {
+            let label = format!("unknown for `{}`", t.id());
+            d = if i == 0 {
+                d.with_label(f.span(), label)
+            } else {
+                d.with_secondary(f.span(), label)
+            };
+        }
+        out.push(d.with_help(format!(
+            "declare {} for `{}` in `{catalog_name}`; until then the policy blocks it (in warn mode: lets it through and logs an event)",
+            ticks(&attrs),
+            t.id()
+        )));
+    }
+    for stmt in &policy.ast().statements {
+        let StatementKind::List { field, items, .. } = &stmt.kind else {
+            continue;
+        };
+        let names: BTreeSet<&str> = catalog
+            .targets()
+            .iter()
+            .map(|t| match field {
+                ListField::Provider => t.provider(),
+                ListField::Model => t.model(),
+            })
+            .collect();
+        for item in items {
+            if names.contains(item.value.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::warning(
+                "lint/unmatched-entry",
+                format!(
+                    "no target in `{catalog_name}` has the {} `{}`",
+                    field.as_str(),
+                    item.value
+                ),
+            )
+            .with_label(item.span, "matches no target");
+            if let Some(s) = suggest(&item.value, names.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// `a`, `b` and `c` in backticks.
+fn ticks(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The requirement analysis: single requirements and pairs.
+fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
+    let mut a = Analysis::new(ir);
+    // Allow/deny lists are checked entry by entry instead.
+    let reqs: Vec<usize> = ir
+        .requirements
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            matches!(
+                r.kind,
+                RequirementKind::Require | RequirementKind::MaxRetentionDays
+            )
+        })
+        .map(|(i, _)| i)
+        .collect();
+
+    // What each requirement does alone; `None` when not analysed.
+    let mut alone: HashMap<usize, Alone> = HashMap::new();
+    for &r in &reqs {
+        let Some(rows) = a.rows(&[r]) else { continue };
+        let mut info = Alone::of(&rows, &a.attrs(&[r]));
+        let req = &ir.requirements[r];
+        if !info.can_pass {
+            info.warned = true;
+            out.push(
+                Diagnostic::warning(
+                    "lint/never-passes",
+                    format!("no target can pass `{}`", req.text),
+                )
+                .with_label(req.span, "false or unknown whatever a target declares")
+                .with_help(
+                    "every target is blocked; look for a contradiction such as `soc2 and !soc2`",
+                ),
+            );
+        } else if info.always_passes {
+            info.warned = true;
+            out.push(
+                Diagnostic::warning(
+                    "lint/always-passes",
+                    format!("every target passes `{}`", req.text),
+                )
+                .with_label(req.span, "true whatever a target declares")
+                .with_help("it restricts nothing; remove it"),
+            );
+        } else if info.passes_when_declared && info.can_be_unknown {
+            info.warned = true;
+            out.push(undeclared_warning(ir, req, &info.undeclared));
+        }
+        alone.insert(r, info);
+    }
+
+    // Pairs that share an attribute, each requirement reported once. A
+    // requirement already warned about alone is left out.
+    let clean: Vec<usize> = reqs
+        .iter()
+        .copied()
+        .filter(|r| alone.get(r).is_some_and(|i| !i.warned))
+        .collect();
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    'pairs: for (x, &r1) in clean.iter().enumerate() {
+        for &r2 in &clean[x + 1..] {
+            if a.exhausted() {
+                a.skipped += 1;
+                break 'pairs;
+            }
+            a.steps += 1;
+            if !a.share_attribute(r1, r2) || (reported.contains(&r1) && reported.contains(&r2)) {
+                continue;
+            }
+            let Some(rows) = a.rows(&[r1, r2]) else {
+                continue;
+            };
+            let pass = |row: &Row, k: usize| row.values.get(k) == Some(&Tri::True);
+            let r2_implies_r1 = rows.iter().all(|row| !pass(row, 1) || pass(row, 0));
+            let r1_implies_r2 = rows.iter().all(|row| !pass(row, 0) || pass(row, 1));
+            let conflict = !rows.iter().any(|row| pass(row, 0) && pass(row, 1));
+            let (q1, q2) = (&ir.requirements[r1], &ir.requirements[r2]);
+            if conflict {
+                out.push(
+                    Diagnostic::warning(
+                        "lint/conflicting-requirements",
+                        format!("no target can pass both `{}` and `{}`", q1.text, q2.text),
+                    )
+                    .with_label(q2.span, "conflicts with an earlier requirement")
+                    .with_secondary(q1.span, "the earlier requirement")
+                    .with_help("together they block every target"),
+                );
+                reported.extend([r1, r2]);
+            } else if r1_implies_r2 && !reported.contains(&r2) {
+                // The later one is redundant (also when both are equivalent).
+                let what = if r2_implies_r1 {
+                    "has the same effect as"
+                } else {
+                    "is implied by"
+                };
+                out.push(redundant(q2, q1, what));
+                reported.insert(r2);
+            } else if r2_implies_r1 && !reported.contains(&r1) {
+                out.push(redundant(q1, q2, "is implied by"));
+                reported.insert(r1);
+            }
+        }
+    }
+    if a.skipped > 0 {
+        out.push(Diagnostic::note(
+            "lint/analysis-limit",
+            format!(
+                "{} requirement checks were skipped: the policy is too large to compare every pair of requirements",
+                a.skipped
+            ),
+        ));
+    }
+}
+
+fn redundant(req: &Requirement, by: &Requirement, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "lint/redundant-requirement",
+        format!("`{}` {what} `{}`", req.text, by.text),
+    )
+    .with_label(req.span, "redundant")
+    .with_secondary(by.span, "every target that passes this passes the other")
+    .with_help("remove the redundant requirement")
+}
+
+fn undeclared_warning(ir: &Ir, req: &Requirement, attrs: &[AttrId]) -> Diagnostic {
+    let names: Vec<&str> = attrs
+        .iter()
+        .filter_map(|&a| ir.schema.at(a).map(|d| d.name()))
+        .collect();
+    let help = match names.as_slice() {
+        [one] => format!(
+            "an undeclared attribute is unknown and unknown never passes; to require that targets declare `{one}`, write `require known({one})`, otherwise remove the requirement"
+        ),
+        _ => format!(
+            "an undeclared attribute is unknown and unknown never passes; to require declarations, write `require {}`, otherwise remove the requirement",
+            names
+                .iter()
+                .map(|n| format!("known({n})"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    };
+    Diagnostic::warning(
+        "lint/fails-when-undeclared",
+        format!(
+            "`{}` holds for every declared value but blocks targets that do not declare {}",
+            req.text,
+            ticks(&names)
+        ),
+    )
+    .with_label(req.span, "unknown, so failing, for undeclared attributes")
+    .with_help(help)
+}
+
+/// What one requirement does on its own.
+struct Alone {
+    can_pass: bool,
+    always_passes: bool,
+    /// True for every combination of declared values.
+    passes_when_declared: bool,
+    /// Unknown for some combination.
+    can_be_unknown: bool,
+    /// The attributes whose undeclaring alone makes it fail (or, if none
+    /// does alone, every attribute undeclared where it fails).
+    undeclared: Vec<AttrId>,
+    /// Whether a warning was given for it alone.
+    warned: bool,
+}
+
+impl Alone {
+    fn of(rows: &[Row], attrs: &[AttrId]) -> Alone {
+        let value = |r: &Row| r.values.first().copied().unwrap_or(Tri::False);
+        let mut alone: Vec<AttrId> = Vec::new();
+        let mut any: u64 = 0;
+        for r in rows.iter().filter(|r| value(r) != Tri::True) {
+            any |= r.undeclared;
+            if r.undeclared.count_ones() == 1 {
+                let a = attrs.get(r.undeclared.trailing_zeros() as usize).copied();
+                if let Some(a) = a.filter(|a| !alone.contains(a)) {
+                    alone.push(a);
+                }
+            }
+        }
+        if alone.is_empty() {
+            alone = (0..attrs.len())
+                .filter(|i| any >> i & 1 == 1)
+                .filter_map(|i| attrs.get(i).copied())
+                .collect();
+        }
+        alone.sort_unstable();
+        Alone {
+            can_pass: rows.iter().any(|r| value(r) == Tri::True),
+            always_passes: rows.iter().all(|r| value(r) == Tri::True),
+            passes_when_declared: rows
+                .iter()
+                .filter(|r| r.undeclared == 0)
+                .all(|r| value(r) == Tri::True),
+            can_be_unknown: rows.iter().any(|r| value(r) == Tri::Unknown),
+            undeclared: alone,
+            warned: false,
+        }
+    }
+}
+
+/// One combination of attribute values: the requirements' values and which
+/// attributes were undeclared (bit `i` for the `i`th attribute involved).
+struct Row {
+    values: Vec<Tri>,
+    undeclared: u64,
+}
+
+struct Analysis<'a> {
+    ir: &'a Ir,
+    /// For each attribute a policy uses, one value of each class (`None`:
+    /// undeclared).
+    domains: HashMap<AttrId, Vec<Option<Value>>>,
+    /// The predicates of each requirement.
+    preds: Vec<Vec<PredId>>,
+    /// The attributes of each requirement, sorted.
+    req_attrs: Vec<Vec<AttrId>>,
+    /// Predicate values for the combination being evaluated.
+    scratch: Vec<Tri>,
+    steps: usize,
+    skipped: usize,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(ir: &'a Ir) -> Analysis<'a> {
+        let mut constants: HashMap<AttrId, (Vec<i64>, Vec<&str>)> = HashMap::new();
+        for p in &ir.predicates {
+            let entry = constants.entry(p.attr()).or_default();
+            match p {
+                Predicate::NumCmp(_, _, n) => entry.0.push(*n),
+                Predicate::NumIn(_, ns) => entry.0.extend(ns),
+                Predicate::TextIn(_, ss) => entry.1.extend(ss.iter().map(String::as_str)),
+                Predicate::Flag(_) | Predicate::Known(_) => {}
+            }
+        }
+        let domains = constants
+            .into_iter()
+            .map(|(attr, (nums, texts))| {
+                let def = ir.schema.at(attr);
+                let kind = def.map_or(AttrKind::Flag, |d| d.kind());
+                let mut values: Vec<Option<Value>> = match kind {
+                    AttrKind::Flag => vec![Some(Value::Flag(true)), Some(Value::Flag(false))],
+                    AttrKind::Number => {
+                        let mut reps: Vec<i64> = nums
+                            .iter()
+                            .flat_map(|&n| [n.checked_sub(1), Some(n), n.checked_add(1)])
+                            .flatten()
+                            .collect();
+                        if reps.is_empty() {
+                            reps.push(0);
+                        }
+                        reps.sort_unstable();
+                        reps.dedup();
+                        reps.into_iter().map(|n| Some(Value::Number(n))).collect()
+                    }
+                    AttrKind::Text => {
+                        let mut other = String::from("other");
+                        while texts.contains(&other.as_str()) {
+                            other.push('_');
+                        }
+                        let mut reps: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
+                        reps.sort_unstable();
+                        reps.dedup();
+                        reps.push(other);
+                        reps.into_iter().map(|s| Some(Value::Text(s))).collect()
+                    }
+                };
+                if !def.is_some_and(|d| d.always_known()) {
+                    values.push(None);
+                }
+                (attr, values)
+            })
+            .collect();
+        let preds = ir
+            .requirements
+            .iter()
+            .map(|r| {
+                let mut ps: Vec<PredId> = r.formula.literals().iter().map(|l| l.pred).collect();
+                ps.sort_unstable();
+                ps.dedup();
+                ps
+            })
+            .collect::<Vec<Vec<PredId>>>();
+        let req_attrs = preds
+            .iter()
+            .map(|ps| {
+                let mut attrs: Vec<AttrId> = ps
+                    .iter()
+                    .filter_map(|&p| ir.predicates.get(p).map(Predicate::attr))
+                    .collect();
+                attrs.sort_unstable();
+                attrs.dedup();
+                attrs
+            })
+            .collect();
+        Analysis {
+            ir,
+            domains,
+            preds,
+            req_attrs,
+            scratch: vec![Tri::Unknown; ir.predicates.len()],
+            steps: 0,
+            skipped: 0,
+        }
+    }
+
+    /// The attributes `reqs` depend on, sorted.
+    fn attrs(&self, reqs: &[usize]) -> Vec<AttrId> {
+        let mut attrs: Vec<AttrId> = reqs
+            .iter()
+            .flat_map(|&r| self.req_attrs.get(r).into_iter().flatten().copied())
+            .collect();
+        attrs.sort_unstable();
+        attrs.dedup();
+        attrs
+    }
+
+    fn share_attribute(&self, r1: usize, r2: usize) -> bool {
+        match (self.req_attrs.get(r1), self.req_attrs.get(r2)) {
+            (Some(a), Some(b)) => b.iter().any(|x| a.binary_search(x).is_ok()),
+            _ => false,
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.steps >= MAX_ANALYSIS_STEPS
+    }
+
+    /// The values of `reqs` for every combination of attribute classes, or
+    /// `None` (counted as skipped) when that is too much work.
+    fn rows(&mut self, reqs: &[usize]) -> Option<Vec<Row>> {
+        let attrs = self.attrs(reqs);
+        let mut preds: Vec<PredId> = reqs
+            .iter()
+            .flat_map(|&r| self.preds.get(r).into_iter().flatten().copied())
+            .collect();
+        preds.sort_unstable();
+        preds.dedup();
+        let domains: Vec<&Vec<Option<Value>>> =
+            attrs.iter().filter_map(|a| self.domains.get(a)).collect();
+        let combos = domains
+            .iter()
+            .try_fold(1usize, |acc, d| acc.checked_mul(d.len()));
+        let cost = combos.and_then(|c| c.checked_mul(preds.len() + reqs.len()));
+        let affordable = attrs.len() <= MAX_ATTRIBUTES
+            && domains.len() == attrs.len()
+            && cost.is_some_and(|c| self.steps.saturating_add(c) <= MAX_ANALYSIS_STEPS);
+        let (true, Some(combos), Some(cost)) = (affordable, combos, cost) else {
+            self.skipped += 1;
+            return None;
+        };
+        self.steps += cost;
+
+        let mut rows = Vec::with_capacity(combos);
+        let mut digits = vec![0usize; attrs.len()];
+        for _ in 0..combos {
+            let mut undeclared = 0u64;
+            for (i, d) in domains.iter().enumerate() {
+                if matches!(d.get(digits[i]), Some(None)) {
+                    undeclared |= 1 << i;
+                }
+            }
+            for &p in &preds {
+                let Some(pred) = self.ir.predicates.get(p) else {
+                    continue;
+                };
+                let value = attrs
+                    .binary_search(&pred.attr())
+                    .ok()
+                    .and_then(|i| domains.get(i)?.get(*digits.get(i)?))
+                    .and_then(|v| v.as_ref());
+                if let Some(slot) = self.scratch.get_mut(p) {
+                    *slot = predicate_value(pred, value.map(Value::as_ref));
+                }
+            }
+            let values = reqs
+                .iter()
+                .map(|&r| {
+                    self.ir.requirements.get(r).map_or(Tri::False, |q| {
+                        crate::compile::formula_value(&q.formula, &self.scratch)
+                    })
+                })
+                .collect();
+            rows.push(Row { values, undeclared });
+            // Next combination (odometer).
+            for (i, d) in digits.iter_mut().enumerate() {
+                *d += 1;
+                if *d < domains.get(i).map_or(1, |x| x.len()) {
+                    break;
+                }
+                *d = 0;
+            }
+        }
+        Some(rows)
+    }
+}
+
+/// Entry-by-entry checks of allow and deny lists.
+fn lists(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    // (field, action) → every entry with its statement's span.
+    let mut seen: HashMap<(ListField, ListAction), Vec<&StrLit>> = HashMap::new();
+    let mut firsts: HashMap<(ListField, ListAction, &str), &StrLit> = HashMap::new();
+    let mut statement_span: HashMap<(ListField, ListAction), crate::span::Span> = HashMap::new();
+    for stmt in &policy.ast().statements {
+        let StatementKind::List {
+            action,
+            field,
+            items,
+        } = &stmt.kind
+        else {
+            continue;
+        };
+        if *action == ListAction::Allow && items.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "lint/empty-allow-list",
+                    format!("`allow {} []` restricts nothing", field.as_str()),
+                )
+                .with_label(stmt.span, "an empty allow list allows every name")
+                .with_help(format!(
+                    "list the {}s to allow, or remove the statement",
+                    field.as_str()
+                )),
+            );
+        }
+        statement_span.entry((*field, *action)).or_insert(stmt.span);
+        let entries = seen.entry((*field, *action)).or_default();
+        for item in items {
+            if let Some(first) = firsts.get(&(*field, *action, item.value.as_str())) {
+                out.push(
+                    Diagnostic::warning(
+                        "lint/duplicate-entry",
+                        format!(
+                            "`{}` is listed twice in `{} {}`",
+                            item.value,
+                            action_str(*action),
+                            field.as_str()
+                        ),
+                    )
+                    .with_label(item.span, "listed again here")
+                    .with_secondary(first.span, "first listed here")
+                    .with_help("remove one of them"),
+                );
+            } else {
+                firsts.insert((*field, *action, &item.value), item);
+                entries.push(item);
+            }
+        }
+    }
+    for field in [ListField::Provider, ListField::Model] {
+        let allowed = seen
+            .get(&(field, ListAction::Allow))
+            .cloned()
+            .unwrap_or_default();
+        let denied = seen
+            .get(&(field, ListAction::Deny))
+            .cloned()
+            .unwrap_or_default();
+        let allowed_by_name: HashMap<&str, &StrLit> =
+            allowed.iter().map(|a| (a.value.as_str(), *a)).collect();
+        for d in &denied {
+            if let Some(a) = allowed_by_name.get(d.value.as_str()) {
+                out.push(
+                    Diagnostic::warning(
+                        "lint/shadowed-entry",
+                        format!(
+                            "the {} `{}` is both allowed and denied",
+                            field.as_str(),
+                            a.value
+                        ),
+                    )
+                    .with_label(a.span, "never allowed: deny wins")
+                    .with_secondary(d.span, "denied here")
+                    .with_help("remove it from one of the lists"),
+                );
+            } else if !allowed.is_empty() {
+                let mut w = Diagnostic::warning(
+                    "lint/redundant-deny",
+                    format!(
+                        "denying the {} `{}` has no effect: it is not in the allow list",
+                        field.as_str(),
+                        d.value
+                    ),
+                )
+                .with_label(d.span, "already blocked");
+                if let Some(&span) = statement_span.get(&(field, ListAction::Allow)) {
+                    w = w.with_secondary(span, "only these pass");
+                }
+                out.push(w.with_help("remove the entry"));
+            }
+        }
+    }
+}
+
+fn action_str(a: ListAction) -> &'static str {
+    match a {
+        ListAction::Allow => "allow",
+        ListAction::Deny => "deny",
+    }
+}
+
+/// Attributes a policy declares but never tests.
+fn unused_attributes(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let ir = policy.ir();
+    let used: BTreeSet<AttrId> = ir.predicates.iter().map(Predicate::attr).collect();
+    for stmt in &policy.ast().statements {
+        let StatementKind::Attribute { name, .. } = &stmt.kind else {
+            continue;
+        };
+        if ir
+            .schema
+            .index_of(&name.name)
+            .is_some_and(|i| !used.contains(&i))
+        {
+            out.push(
+                Diagnostic::warning(
+                    "lint/unused-attribute",
+                    format!("attribute `{}` is declared but never used", name.name),
+                )
+                .with_label(name.span, "not used by any requirement")
+                .with_help("use it in a requirement, or remove the declaration"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(src: &str) -> Vec<&'static str> {
+        lint(&crate::compile(src).unwrap())
+            .iter()
+            .map(Diagnostic::code)
+            .collect()
+    }
+
+    #[test]
+    fn clean_policies_have_no_warnings() {
+        assert!(
+            codes("require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0")
+                .is_empty()
+        );
+        assert!(codes("require known(soc2)").is_empty());
+        assert!(
+            codes("require region in [\"eu\", \"uk\"]; require region != \"eu\" or gdpr")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn single_requirements() {
+        assert_eq!(codes("require soc2 and !soc2"), ["lint/never-passes"]);
+        assert_eq!(
+            codes("require retention_days < 3 and retention_days > 5"),
+            ["lint/never-passes"]
+        );
+        assert_eq!(
+            codes("require known(gdpr) or !known(gdpr)"),
+            ["lint/always-passes"]
+        );
+        assert_eq!(
+            codes("require provider == \"a\" or provider != \"a\""),
+            ["lint/always-passes"]
+        );
+        assert_eq!(
+            codes("require soc2 or !soc2"),
+            ["lint/fails-when-undeclared"]
+        );
+        assert_eq!(
+            codes("require retention_days <= 30 or retention_days > 30"),
+            ["lint/fails-when-undeclared"]
+        );
+    }
+
+    #[test]
+    fn pairs() {
+        assert_eq!(
+            codes("require soc2; require !soc2"),
+            ["lint/conflicting-requirements"]
+        );
+        assert_eq!(
+            codes("max_retention_days 0; require retention_days <= 30"),
+            ["lint/redundant-requirement"]
+        );
+        assert_eq!(
+            codes("require soc2 or gdpr; require soc2"),
+            ["lint/redundant-requirement"]
+        );
+        let w = lint(&crate::compile("require soc2; require soc2 and soc2").unwrap());
+        assert_eq!(
+            w[0].message(),
+            "`require soc2 and soc2` has the same effect as `require soc2`"
+        );
+        assert_eq!(
+            codes("require region in [\"eu\", \"uk\"]; require region != \"us\""),
+            ["lint/redundant-requirement"]
+        );
+        // Sharing an attribute is not implication.
+        assert!(codes("require soc2 or gdpr; require soc2 or iso27001").is_empty());
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(codes("allow provider []"), ["lint/empty-allow-list"]);
+        assert_eq!(
+            codes("allow provider [\"a\", \"a\"]"),
+            ["lint/duplicate-entry"]
+        );
+        assert_eq!(
+            codes("allow provider [\"a\", \"b\"]; deny provider [\"b\", \"c\"]"),
+            ["lint/shadowed-entry", "lint/redundant-deny"]
+        );
+        assert!(codes("deny model [\"x\"]; allow provider [\"a\"]").is_empty());
+    }
+
+    #[test]
+    fn unused_attribute() {
+        assert_eq!(
+            codes("attribute fedramp: flag; require soc2"),
+            ["lint/unused-attribute"]
+        );
+        assert!(codes("attribute fedramp: flag; require fedramp").is_empty());
+    }
+
+    #[test]
+    fn large_policies_are_bounded() {
+        // 13 attributes in one requirement: more than MAX_ATTRIBUTES.
+        let mut src = String::new();
+        let mut names = Vec::new();
+        for i in 0..13 {
+            src.push_str(&format!("attribute a{i}: flag;\n"));
+            names.push(format!("a{i}"));
+        }
+        src.push_str(&format!("require {};", names.join(" or ")));
+        assert_eq!(codes(&src), ["lint/analysis-limit"]);
+    }
+}
