@@ -13,7 +13,7 @@
 //! | `lint/always-passes` | every target passes it: it restricts nothing |
 //! | `lint/fails-when-undeclared` | it holds for every declared value, so it looks like a tautology, but it blocks targets that leave an attribute undeclared |
 //! | `lint/redundant-requirement` | another requirement implies it |
-//! | `lint/conflicting-requirements` | no target can pass both of two requirements |
+//! | `lint/conflicting-requirements` | no target can pass two (or more) requirements together |
 //! | `lint/duplicate-entry` | a name listed twice in allow or deny lists of one field |
 //! | `lint/shadowed-entry` | a name both allowed and denied (deny wins) |
 //! | `lint/redundant-deny` | a denied name the allow list of the same field already blocks |
@@ -291,14 +291,85 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    jointly_unsatisfiable(ir, &mut a, &clean, &reported, out);
     if a.skipped > 0 {
         out.push(Diagnostic::note(
             "lint/analysis-limit",
             format!(
-                "{} requirement checks were skipped: the policy is too large to compare every pair of requirements",
+                "{} requirement checks were skipped: the policy is too large to analyse exactly",
                 a.skipped
             ),
         ));
+    }
+}
+
+/// Three or more requirements that no target can pass together, although
+/// every pair of them can be passed (pairs are reported on their own).
+/// Requirements interact only through shared attributes, so each group
+/// connected by shared attributes is checked on its own.
+fn jointly_unsatisfiable(
+    ir: &Ir,
+    a: &mut Analysis<'_>,
+    reqs: &[usize],
+    reported: &BTreeSet<usize>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Union-find over requirements joined by a shared attribute.
+    let mut parent: Vec<usize> = (0..reqs.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: HashMap<AttrId, usize> = HashMap::new();
+    for (i, &r) in reqs.iter().enumerate() {
+        for &attr in a.req_attrs.get(r).into_iter().flatten() {
+            match owner.get(&attr) {
+                Some(&j) => {
+                    let (x, y) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[x] = y;
+                }
+                None => {
+                    owner.insert(attr, i);
+                }
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, &r) in reqs.iter().enumerate() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(r);
+    }
+    for group in groups.values() {
+        if group.len() < 3 || group.iter().any(|r| reported.contains(r)) {
+            continue;
+        }
+        let Some(rows) = a.rows(group) else { continue };
+        if rows
+            .iter()
+            .any(|row| row.values.iter().all(|v| *v == Tri::True))
+        {
+            continue;
+        }
+        let texts: Vec<String> = group
+            .iter()
+            .map(|&r| format!("`{}`", ir.requirements[r].text))
+            .collect();
+        let mut d = Diagnostic::warning(
+            "lint/conflicting-requirements",
+            format!("no target can pass all of {}", texts.join(", ")),
+        );
+        for (k, &r) in group.iter().enumerate() {
+            let span = ir.requirements[r].span;
+            d = if k == 0 {
+                d.with_label(span, "cannot hold together with the others")
+            } else {
+                d.with_secondary(span, "")
+            };
+        }
+        out.push(d.with_help("together they block every target"));
     }
 }
 
@@ -763,6 +834,19 @@ mod tests {
         assert_eq!(
             codes("require retention_days <= 30 or retention_days > 30"),
             ["lint/fails-when-undeclared"]
+        );
+    }
+
+    #[test]
+    fn three_requirements_that_conflict_only_together() {
+        let src = "require !trains_on_prompts; require trains_on_prompts or logs_prompts; require !logs_prompts";
+        assert_eq!(codes(src), ["lint/conflicting-requirements"]);
+        let w = lint(&crate::compile(src).unwrap());
+        assert_eq!(w[0].related().len(), 2);
+        // Every pair of them can pass; so can the three without the last.
+        assert!(
+            codes("require !trains_on_prompts; require trains_on_prompts or logs_prompts")
+                .is_empty()
         );
     }
 

@@ -150,7 +150,7 @@ impl Target {
     /// let t = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": true}}"#, "t.json")?;
     /// assert_eq!(t.id(), "a/m");
     /// let err = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": "yes"}}"#, "t.json").unwrap_err();
-    /// assert!(err.to_string().contains("`soc2`"), "{err}");
+    /// assert!(err.to_string().contains("field `attributes.soc2`: must be true or false"), "{err}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json(text: &str, name: &str) -> Result<Target, crate::Error> {

@@ -8,11 +8,14 @@
 //! - `shipped`: the policies and the example catalog under `policies/`;
 //! - `catalogs`: the catalog readers and their errors;
 //! - `routing`: gateway decisions, events, layering, preview and diff;
+//! - `cli`: the `eligo` command run as a process, every subcommand;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
 //!   (`ELIGO_BLESS=1` rewrites them).
 
 #[path = "main/catalogs.rs"]
 mod catalogs;
+#[path = "main/cli.rs"]
+mod cli;
 #[path = "main/common.rs"]
 mod common;
 #[path = "main/diagnostics.rs"]

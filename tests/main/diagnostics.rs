@@ -12,7 +12,7 @@ use crate::common::repo_path;
 
 /// Compares `actual` with the snapshot `file`, or writes it when
 /// `ELIGO_BLESS=1`.
-fn snapshot(file: &str, actual: &str) {
+pub fn snapshot(file: &str, actual: &str) {
     let path = repo_path("tests/snapshots").join(file);
     if std::env::var("ELIGO_BLESS").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).unwrap();

@@ -909,3 +909,103 @@ fn mask_program_agrees_on_every_target() {
     // Not a degenerate policy: some targets pass, most do not.
     assert!(allowed > 100 && allowed < 3000, "{allowed} allowed");
 }
+
+// ------------------------------------------------------------------ lint and fmt
+
+/// For each requirement of `policy` that comes from a statement, its value
+/// on `target` according to the reference evaluator, keyed by its span.
+fn reference_values_by_span(policy: &Policy, target: &Target) -> Vec<(eligo::Span, Tri)> {
+    let reference = reference::evaluate(policy.ast(), &Schema::standard(), target);
+    policy
+        .ir()
+        .requirements
+        .iter()
+        .filter(|r| crate::common::is_statement_requirement(r.kind))
+        .map(|r| r.span)
+        .zip(reference.requirements.iter().copied())
+        .collect()
+}
+
+fn value_at(values: &[(eligo::Span, Tri)], span: Option<eligo::Span>) -> Option<Tri> {
+    let span = span?;
+    values.iter().find(|(s, _)| *s == span).map(|(_, v)| *v)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// What `lint` claims about requirements holds for every target the
+    /// reference evaluator is asked about: a requirement said never to pass
+    /// never passes, one said always to pass always does, one said to hold
+    /// for every declared value holds on fully declared targets, a
+    /// redundant one passes whenever the one said to imply it does, and two
+    /// conflicting ones never pass together.
+    #[test]
+    fn lint_claims_hold(
+        p in policy(true),
+        partial in prop::collection::vec(target(false), 4),
+        full in prop::collection::vec(target(true), 4),
+    ) {
+        let policy = p.compile()?;
+        let warnings = eligo::lint::lint(&policy);
+        for t in partial.iter().chain(&full) {
+            let target = t.build();
+            let values = reference_values_by_span(&policy, &target);
+            let all_known = full.iter().any(|f| std::ptr::eq(f, t));
+            for w in &warnings {
+                let primary = value_at(&values, w.span());
+                let secondary = value_at(&values, w.related().first().map(|l| l.span()));
+                let why = || format!("{}\n{}\npolicy:\n{}\ntarget: {:?}", w.code(), w.message(), p.text(), target);
+                match w.code() {
+                    "lint/never-passes" => prop_assert_ne!(primary, Some(Tri::True), "{}", why()),
+                    "lint/always-passes" => prop_assert_eq!(primary, Some(Tri::True), "{}", why()),
+                    "lint/fails-when-undeclared" if all_known => {
+                        prop_assert_eq!(primary, Some(Tri::True), "{}", why());
+                    }
+                    // The secondary implies the primary.
+                    "lint/redundant-requirement" if secondary == Some(Tri::True) => {
+                        prop_assert_eq!(primary, Some(Tri::True), "{}", why());
+                    }
+                    "lint/conflicting-requirements" => {
+                        let all_pass = primary == Some(Tri::True)
+                            && w.related().iter().all(|l| value_at(&values, Some(l.span())) == Some(Tri::True));
+                        prop_assert!(!all_pass, "{}", why());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Formatting keeps the statements (up to spans) and the comments, in
+    /// order, and formatting the output again changes nothing.
+    #[test]
+    fn format_keeps_meaning_and_comments(
+        p in policy(true),
+        notes in prop::collection::vec((any::<Index>(), select(&["# note", "#", "# ünïcode  ", "#  indented"][..])), 0..4),
+    ) {
+        // Comment lines at random statement boundaries, on top of the
+        // trailing comments some separators carry.
+        let mut text = p.text();
+        for (at, note) in &notes {
+            let cuts: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            let cut = cuts[at.index(cuts.len())];
+            text.insert_str(cut, &format!("{note}\n"));
+        }
+        let ast = eligo::syntax::parse(&text)
+            .map_err(|e| TestCaseError::fail(format!("does not parse:\n{text}\n{e}")))?;
+        let formatted = eligo::format::format(&text)
+            .map_err(|e| TestCaseError::fail(format!("does not format:\n{text}\n{e}")))?;
+        let again = eligo::syntax::parse(&formatted)
+            .map_err(|e| TestCaseError::fail(format!("formatted text does not parse:\n{formatted}\n{e}")))?;
+        prop_assert_eq!(&again.without_spans().statements, &ast.without_spans().statements, "formatted:\n{}", formatted);
+        let comments = |a: &eligo::ast::Policy| -> Vec<String> {
+            a.comments.iter().map(|c| c.text.trim_end().to_string()).collect()
+        };
+        prop_assert_eq!(comments(&again), comments(&ast), "source:\n{}\nformatted:\n{}", text, formatted);
+        let twice = eligo::format::format(&formatted).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&twice, &formatted, "not idempotent; source:\n{}", text);
+    }
+}

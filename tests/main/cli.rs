@@ -1,0 +1,856 @@
+//! The `eligo` command line, run as a process on shipped and broken inputs:
+//! output and exit status of every subcommand. Human output of `lint` and
+//! `preview` is compared with snapshots in `tests/snapshots/cli_*.txt`
+//! (`ELIGO_BLESS=1` rewrites them).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::common::repo_path;
+use crate::diagnostics::snapshot;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `eligo ARGS` in the package root with `stdin` on standard input.
+fn eligo_with(args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eligo"))
+        .args(args)
+        .current_dir(repo_path(""))
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("eligo runs");
+    if let Some(mut input) = child.stdin.take() {
+        // The command may exit before reading everything.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("eligo finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn eligo(args: &[&str]) -> Run {
+    eligo_with(args, "")
+}
+
+#[track_caller]
+fn expect_code(r: &Run, code: i32) {
+    assert_eq!(
+        r.code, code,
+        "exit status\n--- stdout\n{}\n--- stderr\n{}",
+        r.stdout, r.stderr
+    );
+}
+
+/// A scratch file holding `text`, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str, text: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("eligo-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        Scratch(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+
+    fn read(&self) -> String {
+        std::fs::read_to_string(&self.0).unwrap()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn shipped_policies() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(repo_path("policies"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pol"))
+        .map(|p| format!("policies/{}", p.file_name().unwrap().to_str().unwrap()))
+        .collect();
+    out.sort();
+    assert!(out.len() >= 9, "{out:?}");
+    out
+}
+
+// ------------------------------------------------------------------ help
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for cmd in ["lint", "fmt", "test", "check", "preview", "route", "diff"] {
+        let r = eligo(&[cmd, "--help"]);
+        expect_code(&r, 0);
+        assert!(
+            r.stdout.contains("Examples:"),
+            "{cmd} --help:\n{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!("eligo {cmd}")),
+            "{cmd} --help:\n{}",
+            r.stdout
+        );
+    }
+    let r = eligo(&["--help"]);
+    expect_code(&r, 0);
+    assert!(r.stdout.contains("Exit status:"), "{}", r.stdout);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    expect_code(&eligo(&[]), 2);
+    let r = eligo(&["lnit", "policies/soc2.pol"]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr.contains("lint"),
+        "suggests the subcommand: {}",
+        r.stderr
+    );
+    expect_code(&eligo(&["preview", "policies/soc2.pol"]), 2); // no --catalog
+    expect_code(&eligo(&["check", "policies/soc2.pol"]), 2); // no --target
+    let r = eligo(&[
+        "preview",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--date",
+        "2026-13-01",
+    ]);
+    expect_code(&r, 2);
+}
+
+// ------------------------------------------------------------------ lint
+
+#[test]
+fn lint_shipped_policies_are_clean() {
+    let files = shipped_policies();
+    let mut args = vec!["lint", "--deny-warnings"];
+    args.extend(files.iter().map(String::as_str));
+    let r = eligo(&args);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        format!("{} files checked: no problems\n", files.len())
+    );
+}
+
+const DRAFT: &str = "\
+# A draft with every kind of author mistake lint knows.
+policy \"draft\";
+require soc2 or !soc2;
+require gdpr;
+require gdpr and iso27001;
+require retention_days < 3 and retention_days > 5;
+require !trains_on_prompts;
+require trains_on_prompts or logs_prompts;
+require !logs_prompts;
+require in_memory_only;
+require !in_memory_only;
+allow provider [\"azure\", \"onprem\", \"azure\"];
+deny provider [\"onprem\", \"openai\"];
+allow model [];
+attribute fedramp: flag;
+";
+
+#[test]
+fn lint_warnings_snapshot() {
+    let draft = Scratch::new("draft.pol", DRAFT);
+    let r = eligo(&["lint", draft.path()]);
+    expect_code(&r, 0); // warnings only
+    let out = r.stdout.replace(draft.path(), "draft.pol");
+    snapshot("cli_lint_draft.txt", &out);
+    for code in [
+        "lint/fails-when-undeclared",
+        "lint/redundant-requirement",
+        "lint/never-passes",
+        "lint/conflicting-requirements",
+        "lint/duplicate-entry",
+        "lint/shadowed-entry",
+        "lint/redundant-deny",
+        "lint/empty-allow-list",
+        "lint/unused-attribute",
+    ] {
+        assert!(
+            out.contains(&format!("warning[{code}]")),
+            "{code} missing:\n{out}"
+        );
+    }
+    // --deny-warnings turns them into a failure.
+    expect_code(&eligo(&["lint", "--deny-warnings", draft.path()]), 1);
+}
+
+#[test]
+fn lint_json_lists_every_diagnostic_with_its_file() {
+    let draft = Scratch::new("draft-json.pol", DRAFT);
+    let r = eligo(&[
+        "lint",
+        "--format",
+        "json",
+        draft.path(),
+        "policies/soc2.pol",
+    ]);
+    expect_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON output");
+    let items = v.as_array().expect("an array");
+    assert_eq!(items.len(), 10, "{}", r.stdout);
+    for d in items {
+        assert_eq!(d["file"], draft.path());
+        assert_eq!(d["severity"], "warning");
+        assert!(d["code"].as_str().unwrap().starts_with("lint/"));
+        assert!(d["line"].as_u64().unwrap() >= 3);
+    }
+}
+
+#[test]
+fn lint_errors_exit_1_with_rendered_diagnostics() {
+    let bad = Scratch::new(
+        "bad.pol",
+        "policy \"x\";\nrequire gdpr and soc3;\nrequire soc2 or;\n",
+    );
+    let r = eligo(&["lint", bad.path(), "policies/soc2.pol"]);
+    expect_code(&r, 1);
+    assert!(r.stdout.contains("error[syntax/"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("{}:3:", bad.path())),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("2 files checked: 1 error, 0 warnings"),
+        "{}",
+        r.stdout
+    );
+    let fixed = Scratch::new("typo.pol", "require gdpr and soc3;\n");
+    let r = eligo(&["lint", fixed.path()]);
+    expect_code(&r, 1);
+    assert!(
+        r.stdout.contains("error[compile/unknown-attribute]"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("did you mean `soc2`?"), "{}", r.stdout);
+}
+
+#[test]
+fn lint_unreadable_input_exits_2() {
+    let r = eligo(&["lint", "policies/missing.pol"]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("error[io/read-failed]"), "{}", r.stderr);
+    assert!(r.stderr.contains("policies/missing.pol"), "{}", r.stderr);
+    let r = eligo(&[
+        "lint",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/missing.json",
+    ]);
+    expect_code(&r, 2);
+}
+
+#[test]
+fn lint_reads_stdin() {
+    let r = eligo_with(&["lint", "-"], "require soc2 and !soc2\n");
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.contains("warning[lint/never-passes]"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("--> <stdin>:1:1"), "{}", r.stdout);
+}
+
+#[test]
+fn lint_with_a_catalog_reports_metadata_gaps() {
+    let r = eligo(&[
+        "lint",
+        "policies/eu-residency.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--date",
+        "2026-11-21",
+    ]);
+    expect_code(&r, 0);
+    snapshot("cli_lint_catalog.txt", &r.stdout);
+    assert!(
+        r.stdout.contains("warning[lint/metadata-gap]"),
+        "{}",
+        r.stdout
+    );
+    let typo = Scratch::new("typo-list.pol", "allow provider [\"azur\", \"onprem\"];\n");
+    let r = eligo(&["lint", typo.path(), "--catalog", "policies/catalog.json"]);
+    assert!(
+        r.stdout.contains("warning[lint/unmatched-entry]"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("did you mean `azure`?"), "{}", r.stdout);
+}
+
+// ------------------------------------------------------------------ fmt
+
+#[test]
+fn fmt_check_passes_on_shipped_policies() {
+    let files = shipped_policies();
+    let mut args = vec!["fmt", "--check"];
+    args.extend(files.iter().map(String::as_str));
+    let r = eligo(&args);
+    expect_code(&r, 0);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
+
+#[test]
+fn fmt_keeps_comments_and_is_idempotent_on_shipped_policies() {
+    for file in shipped_policies() {
+        let text = std::fs::read_to_string(repo_path(&file)).unwrap();
+        // Mangle the layout: statements run together, comments kept.
+        let mangled = text
+            .replace(";\n", " ;  ")
+            .replace("require ", "require   ");
+        let formatted = eligo::format::format(&mangled).unwrap();
+        let again = eligo::format::format(&formatted).unwrap();
+        assert_eq!(again, formatted, "{file}: not idempotent");
+        let comments = |s: &str| -> Vec<String> {
+            eligo::syntax::parse(s)
+                .unwrap()
+                .comments
+                .iter()
+                .map(|c| c.text.trim_end().to_string())
+                .collect()
+        };
+        assert_eq!(
+            comments(&formatted),
+            comments(&text),
+            "{file}: comments changed"
+        );
+        assert_eq!(
+            eligo::syntax::parse(&formatted)
+                .unwrap()
+                .without_spans()
+                .statements,
+            eligo::syntax::parse(&text)
+                .unwrap()
+                .without_spans()
+                .statements,
+            "{file}: statements changed"
+        );
+        // The shipped text is already canonical.
+        assert_eq!(eligo::format::format(&text).unwrap(), text, "{file}");
+    }
+}
+
+#[test]
+fn fmt_rewrites_files_and_check_reports_them() {
+    let messy = "# keep me\nrequire  soc2 or(iso27001) ; # and me\n\n\n\nmax_retention_days 0";
+    let tidy = "# keep me\nrequire soc2 or (iso27001); # and me\n\nmax_retention_days 0;\n";
+    let f = Scratch::new("messy.pol", messy);
+    let r = eligo(&["fmt", "--check", f.path()]);
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stdout,
+        format!("would reformat {} (first difference at line 2)\n", f.path())
+    );
+    assert_eq!(f.read(), messy, "--check must not write");
+    let r = eligo(&["fmt", f.path()]);
+    expect_code(&r, 0);
+    assert_eq!(f.read(), tidy);
+    expect_code(&eligo(&["fmt", "--check", f.path()]), 0);
+}
+
+#[test]
+fn fmt_stdin_to_stdout_and_syntax_errors() {
+    let r = eligo_with(&["fmt", "-"], "deny model [\"a\",\"b\",]");
+    expect_code(&r, 0);
+    assert_eq!(r.stdout, "deny model [\"a\", \"b\"];\n");
+    let r = eligo_with(&["fmt", "-"], "require soc2 or;");
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("error[syntax/"), "{}", r.stderr);
+    assert!(r.stderr.contains("<stdin>:1:16"), "{}", r.stderr);
+}
+
+// ------------------------------------------------------------------ test
+
+#[test]
+fn test_runs_the_shipped_test_files() {
+    let r = eligo(&["test", "policies/tests"]);
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.contains("policies/tests/regulated-routing.toml"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("test result: ok. 5 passed, 0 failed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn test_failures_name_target_expected_actual_and_reasons() {
+    let policy = repo_path("policies/regulated-routing.pol");
+    let catalog = repo_path("policies/catalog.json");
+    let file = Scratch::new(
+        "failing.toml",
+        &format!(
+            r#"policy = {policy:?}
+catalog = {catalog:?}
+
+[[case]]
+name = "openai passes (it does not)"
+target = "openai/gpt-4o"
+expect = "allow"
+
+[[case]]
+name = "wrong reasons"
+target = "deepseek/deepseek-v3.2"
+expect = "block"
+failing = ["require !trains_on_prompts"]
+
+[[case]]
+target = "onprem/llama-3.3-70b"
+expect = "allow"
+"#
+        ),
+    );
+    let r = eligo(&["test", file.path()]);
+    expect_code(&r, 1);
+    let out = &r.stdout;
+    assert!(
+        out.contains("openai passes (it does not): target `openai/gpt-4o`"),
+        "{out}"
+    );
+    assert!(out.contains("expected allow, got block"), "{out}");
+    assert!(out.contains("      blocked by:\n        require zero_data_retention    unknown  undeclared: zero_data_retention\n"), "{out}");
+    assert!(
+        out.contains("wrong reasons: target `deepseek/deepseek-v3.2`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected failing [`require !trains_on_prompts`], got ["),
+        "{out}"
+    );
+    assert!(
+        out.contains("test result: FAILED. 1 passed, 2 failed"),
+        "{out}"
+    );
+
+    let r = eligo(&["test", "--format", "json", file.path()]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let outcomes = v[0]["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 3);
+    assert_eq!(outcomes[0]["expected"], "allow");
+    assert_eq!(outcomes[0]["verdict"]["allowed"], false);
+}
+
+#[test]
+fn invalid_test_files_exit_2_naming_the_problem() {
+    let file = Scratch::new(
+        "invalid.toml",
+        "policy = \"nowhere.pol\"\n[[case]]\ntarget = \"x\"\nexpect = \"alow\"\n",
+    );
+    let r = eligo(&["test", file.path()]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("nowhere.pol"), "{}", r.stderr);
+
+    let policy = repo_path("policies/soc2.pol");
+    let file = Scratch::new(
+        "invalid2.toml",
+        &format!("policy = {policy:?}\n[[case]]\ntarget = \"x/y\"\nexpect = \"alow\"\nexpct = 1\n"),
+    );
+    let r = eligo(&["test", file.path()]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("unknown key `expct`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`expect` must be \"allow\" or \"block\""),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("the file gives no `catalog`"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ------------------------------------------------------------------ check
+
+#[test]
+fn check_inline_json_target() {
+    let ok = r#"{"provider": "acme", "model": "m1", "attributes": {"soc2": true}}"#;
+    let r = eligo(&["check", "policies/soc2.pol", "--target", ok]);
+    expect_code(&r, 0);
+    assert_eq!(r.stdout, "allow  acme/m1  (policy `soc2`)\n");
+    let bad = r#"{"provider": "acme", "model": "m1", "attributes": {"soc2": false}}"#;
+    let r = eligo(&["check", "policies/soc2.pol", "--target", bad]);
+    expect_code(&r, 1);
+    assert_eq!(
+        r.stdout,
+        "block  acme/m1  (policy `soc2`)\n  require soc2  false    because of: soc2\n"
+    );
+}
+
+#[test]
+fn check_target_from_stdin_catalog_and_json_output() {
+    let r = eligo_with(
+        &[
+            "check",
+            "policies/gdpr.pol",
+            "--target",
+            "-",
+            "--format",
+            "json",
+        ],
+        r#"{"provider": "a", "model": "m"}"#,
+    );
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["failures"][0]["value"], "unknown");
+    assert_eq!(v["failures"][0]["attributes"][0], "gdpr");
+
+    let r = eligo(&[
+        "check",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--target",
+        "onprem/llama-3.3-70b",
+    ]);
+    expect_code(&r, 0);
+    let r = eligo(&[
+        "check",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--target",
+        "azure/gpt-4",
+    ]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr.contains("did you mean `azure/gpt-4o`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_bad_target_json_is_a_diagnostic() {
+    let r = eligo(&[
+        "check",
+        "policies/soc2.pol",
+        "--target",
+        r#"{"provider": "a", "model": "m", "attributes": {"soc2": "yes"}}"#,
+    ]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr.contains("error[catalog/invalid-target]"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`--target`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("field `attributes.soc2`: must be true or false"),
+        "{}",
+        r.stderr
+    );
+    let r = eligo(&["check", "policies/soc2.pol", "--target", "{\"provider\": "]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("catalog/invalid-json"), "{}", r.stderr);
+}
+
+// ------------------------------------------------------------------ preview
+
+#[test]
+fn preview_snapshot() {
+    let r = eligo(&[
+        "preview",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--date",
+        "2026-11-21",
+    ]);
+    expect_code(&r, 0);
+    assert!(!r.stdout.contains('\x1b'), "no colours off a terminal");
+    snapshot("cli_preview_regulated_routing.txt", &r.stdout);
+}
+
+#[test]
+fn preview_model_filter_json_and_colours() {
+    let r = eligo(&[
+        "preview",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "deepseek-v3.2",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "deepseek/deepseek-v3.2",
+            "onprem/deepseek-v3.2",
+            "together-ai/deepseek-v3.2",
+            "nebius/deepseek-v3.2"
+        ]
+    );
+    assert_eq!(v["allowed"], 1);
+    assert_eq!(v["blocked"], 3);
+
+    let r = eligo(&[
+        "preview",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--color",
+        "always",
+    ]);
+    assert!(r.stdout.contains("\x1b[1;32mallow\x1b[0m"), "{}", r.stdout);
+
+    let r = eligo(&[
+        "preview",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "gpt-4",
+    ]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("did you mean `gpt-4o`?"), "{}", r.stderr);
+}
+
+#[test]
+fn preview_exits_1_when_nothing_is_allowed() {
+    let r = eligo_with(
+        &["preview", "-", "--catalog", "policies/catalog.json"],
+        "require soc2 and !soc2",
+    );
+    expect_code(&r, 1);
+    assert!(r.stdout.contains(": 0 allowed, 14 blocked"), "{}", r.stdout);
+}
+
+#[test]
+fn preview_reports_bad_inputs_with_their_file() {
+    let r = eligo(&[
+        "preview",
+        "policies/soc2.pol",
+        "--catalog",
+        "tests/data/catalogs/bad.json",
+    ]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr.contains("tests/data/catalogs/bad.json"),
+        "{}",
+        r.stderr
+    );
+    let r = eligo(&["preview", "-", "--catalog", "-"]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("only once"), "{}", r.stderr);
+}
+
+// ------------------------------------------------------------------ route
+
+#[test]
+fn route_automatic_keeps_the_compliant_targets_in_order() {
+    let r = eligo(&[
+        "route",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "deepseek-v3.2",
+    ]);
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.starts_with(
+            "routed  model `deepseek-v3.2` under policy `soc2` (block mode): HTTP 200"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "route to, in order:\n  1. together-ai/deepseek-v3.2\n  2. nebius/deepseek-v3.2\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("non-compliant candidates:\n  deepseek/deepseek-v3.2\n    require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
+    assert!(!r.stdout.contains("security event"), "{}", r.stdout);
+}
+
+#[test]
+fn route_pinned_non_compliant_target_is_blocked_with_the_403_body_and_event() {
+    let r = eligo(&[
+        "route",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "deepseek/deepseek-v3.2",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["outcome"], "blocked");
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["targets"].as_array().unwrap().len(), 0);
+    assert_eq!(v["error"]["error"]["code"], "no_compliant_provider");
+    assert_eq!(v["error"]["error"]["type"], "permission_denied");
+    assert_eq!(v["event"]["schema"], "eligo.security_event/1");
+    assert_eq!(v["event"]["request"]["pinned"], "deepseek/deepseek-v3.2");
+
+    let r = eligo(&[
+        "route",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--pin",
+        "deepseek/deepseek-v3.2",
+    ]);
+    expect_code(&r, 1);
+    assert!(
+        r.stdout.contains("response body (HTTP 403):"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("\"code\": \"no_compliant_provider\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("security event:"), "{}", r.stdout);
+}
+
+#[test]
+fn route_warn_mode_passes_and_shows_the_event() {
+    let r = eligo(&[
+        "route",
+        "policies/eu-residency.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "gpt-4o",
+    ]);
+    expect_code(&r, 0);
+    assert!(r.stdout.contains("(warn mode)"), "{}", r.stdout);
+    assert!(r.stdout.contains("security event:"), "{}", r.stdout);
+}
+
+#[test]
+fn route_request_errors_exit_2() {
+    let r = eligo(&[
+        "route",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "gpt-4",
+    ]);
+    expect_code(&r, 2);
+    assert!(r.stderr.contains("gpt-4o"), "{}", r.stderr);
+    let r = eligo(&[
+        "route",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--model",
+        "gpt-4o",
+        "--pin",
+        "deepseek/deepseek-v3.2",
+    ]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("serves the model `deepseek-v3.2`, not `gpt-4o`"),
+        "{}",
+        r.stderr
+    );
+    expect_code(
+        &eligo(&[
+            "route",
+            "policies/soc2.pol",
+            "--catalog",
+            "policies/catalog.json",
+        ]),
+        2,
+    );
+}
+
+// ------------------------------------------------------------------ diff
+
+#[test]
+fn diff_lists_newly_allowed_and_blocked() {
+    let r = eligo(&[
+        "diff",
+        "policies/soc2.pol",
+        "policies/soc2-or-iso27001.pol",
+        "--catalog",
+        "policies/catalog.json",
+    ]);
+    expect_code(&r, 1);
+    assert!(
+        r.stdout.contains(": 2 newly allowed, 0 newly blocked"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  + onprem/deepseek-v3.2  (was blocked by)\n      require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
+
+    let r = eligo(&[
+        "diff",
+        "policies/soc2-or-iso27001.pol",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["newly_blocked"].as_array().unwrap().len(), 2);
+    assert_eq!(v["newly_allowed"].as_array().unwrap().len(), 0);
+
+    let r = eligo(&[
+        "diff",
+        "policies/soc2.pol",
+        "policies/soc2.pol",
+        "--catalog",
+        "policies/catalog.json",
+    ]);
+    expect_code(&r, 0);
+    assert!(
+        r.stdout.contains(": 0 newly allowed, 0 newly blocked"),
+        "{}",
+        r.stdout
+    );
+}
