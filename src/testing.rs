@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as J};
 
-use crate::catalog::{Catalog, describe, parse_toml_as, target_from_json};
+use crate::catalog::{Catalog, date_text, describe, parse_toml_as, target_from_json};
 use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::eval::Verdict;
 use crate::policy::{Policy, read_text};
@@ -219,21 +219,20 @@ impl Suite {
             None => None,
         };
         let date = match top.get("date") {
-            Some(J::String(d)) => match d.parse::<Date>() {
-                Ok(d) => Some(d),
-                Err(e) => {
+            Some(v) => match date_text(v).map(str::parse::<Date>) {
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => {
                     problems.push(format!("`{name}`: `date`: {e}"));
                     None
                 }
+                None => {
+                    problems.push(format!(
+                        "`{name}`: `date` must be a date such as 2026-11-21, found {}",
+                        describe(v)
+                    ));
+                    None
+                }
             },
-            // TOML dates arrive as strings too; anything else is wrong.
-            Some(other) => {
-                problems.push(format!(
-                    "`{name}`: `date` must be a date such as \"2026-11-21\", found {}",
-                    describe(other)
-                ));
-                None
-            }
             None => None,
         };
         // The policy and catalog must load before cases can be read.

@@ -312,7 +312,10 @@ pub(super) fn attribute(name: &str, v: &J) -> Result<Option<(Value, Option<Date>
                 Some(v) => scalar(name, v)?,
             };
             let expires = match obj.get("expires") {
-                Some(J::String(s)) => s.parse::<Date>().map_err(|e| format!("`expires`: {e}"))?,
+                Some(v) if super::date_text(v).is_some() => super::date_text(v)
+                    .unwrap_or_default()
+                    .parse::<Date>()
+                    .map_err(|e| format!("`expires`: {e}"))?,
                 Some(other) => {
                     return Err(format!(
                         "`expires` must be a date \"YYYY-MM-DD\", found {}",

@@ -115,6 +115,17 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// The text of a date field: a JSON/YAML string, or a bare TOML date
+/// (`expires = 2026-12-31`), which the toml crate passes on as a map with one
+/// private key. Anything else is `None`.
+pub(crate) fn date_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(m) if m.len() == 1 => m.get("$__toml_private_datetime")?.as_str(),
+        _ => None,
+    }
+}
+
 /// Byte offset of a 1-based line and column.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text

@@ -251,6 +251,33 @@ fn expiring_evidence_reads_as_unknown_after_its_date() {
 }
 
 #[test]
+fn bare_toml_dates_are_read_as_dates_and_datetimes_are_errors() {
+    let text = |expires: &str| {
+        format!(
+            "[[targets]]\nprovider = \"a\"\nmodel = \"m\"\nattributes = {{ soc2 = {{ value = true, expires = {expires} }} }}\n"
+        )
+    };
+    let c = Catalog::from_toml(&text("2026-12-31"), "bare.toml").unwrap();
+    assert_eq!(c.targets()[0].expires("soc2"), "2026-12-31".parse().ok());
+    let err = Catalog::from_toml(&text("2026-12-31T12:00:00Z"), "time.toml").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("field `attributes.soc2`: `expires`"),
+        "{err}"
+    );
+    // A bare date is still not a text attribute value.
+    let err = Catalog::from_toml(
+        "[[targets]]\nprovider = \"a\"\nmodel = \"m\"\nattributes = { region = 2026-12-31 }\n",
+        "region.toml",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("field `attributes.region`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn hostile_catalog_values() {
     let huge_id = format!(
         r#"{{"targets":[{{"id":"{}","provider":"a","model":"m"}}]}}"#,

@@ -461,6 +461,42 @@ expect = "allow"
 }
 
 #[test]
+fn test_reads_a_test_file_from_stdin_with_a_bare_toml_date() {
+    let text = "policy = \"policies/soc2.pol\"\ndate = 2026-11-21\n[[case]]\n\
+        target = { provider = \"a\", model = \"m\", attributes = { soc2 = { value = true, expires = 2026-11-20 } } }\n\
+        expect = \"block\"\nunknown = [\"soc2\"]\n";
+    let r = eligo_with(&["test", "-"], text);
+    expect_code(&r, 0);
+    assert!(
+        r.stdout
+            .contains("<stdin> (policy `soc2`): 1 passed, 0 failed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_test_file_that_cannot_run_is_not_reported_as_ok() {
+    let r = eligo(&[
+        "test",
+        "policies/tests/regulated-routing.toml",
+        "policies/tests/missing.toml",
+    ]);
+    expect_code(&r, 2);
+    assert!(
+        r.stdout
+            .contains("test result: ERROR. 5 passed, 0 failed (1 file, 1 file could not be run)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("policies/tests/missing.toml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn invalid_test_files_exit_2_naming_the_problem() {
     let file = Scratch::new(
         "invalid.toml",
@@ -704,7 +740,7 @@ fn route_automatic_keeps_the_compliant_targets_in_order() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("non-compliant candidates:\n  deepseek/deepseek-v3.2\n    require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("non-compliant candidates:\n  deepseek/deepseek-v3.2 (removed)\n    require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
     assert!(!r.stdout.contains("security event"), "{}", r.stdout);
 }
 
@@ -764,6 +800,11 @@ fn route_warn_mode_passes_and_shows_the_event() {
     ]);
     expect_code(&r, 0);
     assert!(r.stdout.contains("(warn mode)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("(kept: its failures are in warn mode)"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("security event:"), "{}", r.stdout);
 }
 

@@ -21,7 +21,7 @@ pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
     };
     let mut status = Status::Success;
     let mut all_json = Vec::new();
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let (mut errors, mut warnings, mut read) = (0usize, 0usize, 0usize);
     for file in &a.files {
         let (text, name) = match cx.policy_text(file) {
             Ok(x) => x,
@@ -30,6 +30,7 @@ pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
                 continue;
             }
         };
+        read += 1;
         let source = SourceText::new(name.as_str(), text.as_str());
         let diags: Vec<Diagnostic> =
             match Policy::compile_named(&text, &name, &eligo::Schema::standard()) {
@@ -67,7 +68,7 @@ pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&all_json)),
         Format::Human => {
-            let files = plural(a.files.len(), "file");
+            let files = plural(read, "file");
             let summary = if errors + warnings == 0 {
                 format!("{files} checked: no problems")
             } else {
@@ -187,10 +188,26 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
     }
     let mut status = Status::Success;
     let mut reports: Vec<Report> = Vec::new();
+    let mut invalid = 0usize;
     for file in &files {
-        match Suite::from_file(file) {
+        let suite = if file == "-" {
+            match cx.stdin(eligo::testing::MAX_TEST_FILE_BYTES) {
+                Ok(text) => Suite::from_str_in(&text, "<stdin>", Path::new(".")),
+                Err(s) => {
+                    status = status.max(s);
+                    invalid += 1;
+                    continue;
+                }
+            }
+        } else {
+            Suite::from_file(file)
+        };
+        match suite {
             Ok(suite) => reports.push(suite.run()),
-            Err(e) => status = status.max(cx.error(&e)),
+            Err(e) => {
+                status = status.max(cx.error(&e));
+                invalid += 1;
+            }
         }
     }
     let (passed, failed): (usize, usize) = reports.iter().fold((0, 0), |(p, f), r| {
@@ -233,13 +250,20 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
                     }
                 }
             }
-            let result = if failed == 0 {
+            let result = if invalid > 0 {
+                paint(cx.color, "1;31", "ERROR")
+            } else if failed == 0 {
                 paint(cx.color, "1;32", "ok")
             } else {
                 paint(cx.color, "1;31", "FAILED")
             };
+            let unread = if invalid > 0 {
+                format!(", {} could not be run", plural(invalid, "file"))
+            } else {
+                String::new()
+            };
             cx.out.push_str(&format!(
-                "\ntest result: {result}. {passed} passed, {failed} failed ({})\n",
+                "\ntest result: {result}. {passed} passed, {failed} failed ({}{unread})\n",
                 plural(reports.len(), "file")
             ));
         }
@@ -361,7 +385,7 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
                 .unwrap_or_default();
             return cx.usage(&format!(
                 "no target in `{}` serves the model `{model}`{hint}",
-                a.catalog
+                shown(&a.catalog)
             ));
         }
         let ids: std::collections::HashSet<&str> =
@@ -454,7 +478,7 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
     let mut request = match (&a.pin, &a.model) {
         (Some(pin), model) => {
             if let (Some(m), Some(t)) = (model, catalog.get(pin)) {
-                if t.model() != m {
+                if t.model() != m && pin != m {
                     return cx.usage(&format!(
                         "the pinned target `{pin}` serves the model `{}`, not `{m}`",
                         t.model()
@@ -513,17 +537,16 @@ fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Deci
             cx.out.push_str(&format!("  {}. {t}\n", i + 1));
         }
     }
-    let blocked: Vec<&eligo::Candidate> = d.candidates().iter().filter(|c| !c.compliant).collect();
-    if !blocked.is_empty() {
-        let kept = if d.outcome() == Outcome::Warned {
-            " (kept by warn mode)"
-        } else {
-            ""
-        };
-        cx.out
-            .push_str(&format!("\nnon-compliant candidates{kept}:\n"));
-        for c in blocked {
-            cx.out.push_str(&format!("  {}\n", c.id));
+    let failing: Vec<&eligo::Candidate> = d.candidates().iter().filter(|c| !c.compliant).collect();
+    if !failing.is_empty() {
+        cx.out.push_str("\nnon-compliant candidates:\n");
+        for c in failing {
+            let kept = if c.routed {
+                " (kept: its failures are in warn mode)"
+            } else {
+                " (removed)"
+            };
+            cx.out.push_str(&format!("  {}{kept}\n", c.id));
             let failures: Vec<Failure> = c.failures.iter().map(|f| f.failure.clone()).collect();
             failure_table(cx, &failures, "    ");
         }
@@ -554,9 +577,9 @@ pub fn diff(cx: &mut Ctx, a: &DiffArgs) -> Status {
         Format::Human => {
             cx.out.push_str(&format!(
                 "`{}` → `{}` on `{}`: {} newly allowed, {} newly blocked\n",
-                a.old,
-                a.new,
-                a.catalog,
+                shown(&a.old),
+                shown(&a.new),
+                shown(&a.catalog),
                 d.newly_allowed.len(),
                 d.newly_blocked.len()
             ));
@@ -595,6 +618,11 @@ fn diff_section(
         cx.out.push_str(&format!("  {sign} {id}  ({why})\n"));
         failure_table(cx, failures, "      ");
     }
+}
+
+/// A file argument as diagnostics name it (`-` is `<stdin>`).
+fn shown(arg: &str) -> &str {
+    if arg == "-" { "<stdin>" } else { arg }
 }
 
 /// `3 files`, `1 error`.
