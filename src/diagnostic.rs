@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::span::{Position, Span};
+use crate::span::{LineIndex, Span};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -88,6 +88,11 @@ impl Diagnostic {
     }
 
     /// A new note: information, such as a check that was skipped.
+    ///
+    /// ```
+    /// let n = eligo::Diagnostic::note("lint/analysis-limit", "2 checks were skipped");
+    /// assert_eq!(n.severity(), eligo::Severity::Note);
+    /// ```
     pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Note,
@@ -310,6 +315,7 @@ pub fn render_human(
     color: bool,
 ) -> String {
     let paint = Paint { on: color };
+    let index = source.map(|s| LineIndex::new(s.text()));
     let mut out = String::new();
     if diagnostics.is_empty() {
         out.push_str(&paint.red("error"));
@@ -325,23 +331,30 @@ pub fn render_human(
         out.push_str(&paint.bold(&format!(": {}", d.message)));
         out.push('\n');
         let gutter_width = source
-            .map(|s| {
+            .zip(index.as_ref())
+            .map(|(s, index)| {
                 d.primary
                     .iter()
                     .chain(&d.secondary)
-                    .map(|l| Position::of(s.text(), l.span.start).line.to_string().len())
+                    .map(|l| {
+                        index
+                            .position(s.text(), l.span.start)
+                            .line
+                            .to_string()
+                            .len()
+                    })
                     .max()
                     .unwrap_or(1)
             })
             .unwrap_or(1);
-        match (source, &d.primary) {
-            (Some(src), Some(label)) => {
-                snippet(&mut out, src, label, '^', gutter_width, &paint);
+        match (source.zip(index.as_ref()), &d.primary) {
+            (Some((src, index)), Some(label)) => {
+                snippet(&mut out, src, index, label, '^', gutter_width, &paint);
                 for rel in &d.secondary {
-                    snippet(&mut out, src, rel, '-', gutter_width, &paint);
+                    snippet(&mut out, src, index, rel, '-', gutter_width, &paint);
                 }
             }
-            (Some(src), None) => {
+            (Some((src, _)), None) => {
                 out.push_str(&format!(
                     "{} --> {}\n",
                     " ".repeat(gutter_width),
@@ -366,13 +379,14 @@ pub fn render_human(
 fn snippet(
     out: &mut String,
     src: &SourceText,
+    index: &LineIndex,
     label: &Label,
     mark: char,
     width: usize,
     paint: &Paint,
 ) {
     let text = src.text();
-    let start = Position::of(text, label.span.start);
+    let start = index.position(text, label.span.start);
     let pad = " ".repeat(width);
     out.push_str(&format!(
         "{pad}{} {}:{}:{}\n",
@@ -381,8 +395,7 @@ fn snippet(
         start.line,
         start.column
     ));
-    let line_text = text.lines().nth(start.line - 1).unwrap_or("");
-    let line_text = line_text.strip_suffix('\r').unwrap_or(line_text);
+    let line_text = index.line(text, start.line);
     // Very long lines are shown as a window around the span.
     let skip = start.column.saturating_sub(WINDOW / 2);
     let mut shown: String = line_text
@@ -404,7 +417,7 @@ fn snippet(
     // Underline to the end of the span or of its first line, at least one
     // character (a span at the end of input points just past the text).
     let line_chars = line_text.chars().count();
-    let end = Position::of(text, label.span.end);
+    let end = index.position(text, label.span.end);
     let end_col = if end.line == start.line {
         end.column
     } else {
@@ -497,7 +510,12 @@ struct JsonDiagnostic<'a> {
 /// assert_eq!(json[0]["column"], 9);
 /// ```
 pub fn render_json(diagnostics: &[Diagnostic], source: Option<&SourceText>) -> serde_json::Value {
-    let pos = |offset: usize| source.map(|s| Position::of(s.text(), offset));
+    let index = source.map(|s| LineIndex::new(s.text()));
+    let pos = |offset: usize| {
+        source
+            .zip(index.as_ref())
+            .map(|(s, index)| index.position(s.text(), offset))
+    };
     let items: Vec<JsonDiagnostic<'_>> = diagnostics
         .iter()
         .map(|d| {

@@ -43,6 +43,11 @@ pub const MAX_WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
 /// Formats policy text (named `<input>` in errors).
+///
+/// ```
+/// assert_eq!(eligo::format::format("require soc2 # audited\n")?, "require soc2; # audited\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn format(source: &str) -> Result<String, Error> {
     format_named(source, "<input>")
 }
@@ -62,6 +67,13 @@ pub fn format_named(source: &str, name: &str) -> Result<String, Error> {
 /// Prints a parsed policy canonically with its comments; `source` is the
 /// text it was parsed from (blank lines and comment positions are read from
 /// it).
+///
+/// ```
+/// let src = "deny model [\"a\" , \"b\"]";
+/// let ast = eligo::syntax::parse(src)?;
+/// assert_eq!(eligo::format::print(&ast, src), "deny model [\"a\", \"b\"];\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn print(policy: &ast::Policy, source: &str) -> String {
     let mut out = String::new();
     let mut comments = policy.comments.iter().peekable();
@@ -80,7 +92,7 @@ pub fn print(policy: &ast::Policy, source: &str) -> String {
             inner.push(c);
         }
         if let Some((end, _)) = last {
-            if newlines(source, end, stmt.span.start) >= 2 {
+            if blank_line(source, end, stmt.span.start) {
                 out.push('\n');
             }
         }
@@ -118,7 +130,7 @@ fn place_comment(out: &mut String, source: &str, c: &Comment, last: &mut Option<
             out.pop();
             out.push(' ');
         }
-        Some((end, _)) if newlines(source, end, c.span.start) >= 2 => out.push('\n'),
+        Some((end, _)) if blank_line(source, end, c.span.start) => out.push('\n'),
         _ => {}
     }
     push_comment(out, c);
@@ -197,6 +209,18 @@ fn place_list_comment(
     *line_open = false;
 }
 
+/// Whether `source[from..to]` has a line holding only whitespace (a `;` on
+/// a line of its own is not a blank line).
+fn blank_line(source: &str, from: usize, to: usize) -> bool {
+    let gap = source.get(from..to.max(from)).unwrap_or("");
+    let gap = gap.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = gap.split('\n').collect();
+    lines.len() > 2
+        && lines
+            .get(1..lines.len() - 1)
+            .is_some_and(|middle| middle.iter().any(|l| l.trim().is_empty()))
+}
+
 /// The number of line ends in `source[from..to]` (`\r\n` counts once).
 fn newlines(source: &str, from: usize, to: usize) -> usize {
     let gap = source.get(from..to.max(from)).unwrap_or("");
@@ -253,6 +277,18 @@ mod tests {
         assert_eq!(
             fmt("require soc2; require gdpr"),
             "require soc2;\nrequire gdpr;\n"
+        );
+    }
+
+    #[test]
+    fn a_semicolon_on_its_own_line_is_not_a_blank_line() {
+        assert_eq!(
+            fmt("require soc2 # why\n;\nrequire gdpr"),
+            "require soc2; # why\nrequire gdpr;\n"
+        );
+        assert_eq!(
+            fmt("require soc2\n;\n\nrequire gdpr"),
+            "require soc2;\n\nrequire gdpr;\n"
         );
     }
 

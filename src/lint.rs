@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `lint/never-passes` | no target can pass the requirement |
 //! | `lint/always-passes` | every target passes it: it restricts nothing |
-//! | `lint/fails-when-undeclared` | it holds for every declared value, so it looks like a tautology, but it blocks targets that leave an attribute undeclared |
+//! | `lint/fails-when-undeclared` | it holds for every declared value, so it looks like a tautology, but it blocks (or can block) targets that leave an attribute undeclared; when it passes exactly when the attributes are declared, it says to write `known(..)` |
 //! | `lint/redundant-requirement` | another requirement implies it |
 //! | `lint/conflicting-requirements` | no target can pass two (or more) requirements together |
 //! | `lint/duplicate-entry` | a name listed twice in allow or deny lists of one field |
@@ -19,7 +19,8 @@
 //! | `lint/redundant-deny` | a denied name the allow list of the same field already blocks |
 //! | `lint/empty-allow-list` | `allow provider []` restricts nothing |
 //! | `lint/unused-attribute` | a declared attribute no requirement uses |
-//! | `lint/analysis-limit` (note) | the policy is too large to check every pair of requirements |
+//! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
+//! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
 //! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
 //! | `lint/unmatched-entry` | a listed provider or model no catalog target has |
 //!
@@ -79,6 +80,39 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     lists(policy, &mut out);
     unused_attributes(policy, &mut out);
     out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
+    cap(out)
+}
+
+/// At most this many diagnostics of one code are returned; a note counts
+/// the rest.
+pub const MAX_PER_CODE: usize = 100;
+
+/// Keeps the first [`MAX_PER_CODE`] diagnostics of each code and adds a
+/// note for each code that had more.
+fn cap(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(diags.len().min(16 * MAX_PER_CODE));
+    for d in diags {
+        let n = counts.entry(d.code()).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_CODE {
+            out.push(d);
+        }
+    }
+    let mut over: Vec<(&'static str, usize)> = counts
+        .into_iter()
+        .filter(|&(_, n)| n > MAX_PER_CODE)
+        .collect();
+    over.sort_unstable();
+    for (code, n) in over {
+        out.push(Diagnostic::note(
+            "lint/too-many",
+            format!(
+                "{} more `{code}` diagnostics are not shown",
+                n - MAX_PER_CODE
+            ),
+        ));
+    }
     out
 }
 
@@ -121,14 +155,37 @@ pub fn lint_catalog(
                 }
             }
         }
-        let mut d = Diagnostic::warning(
-            "lint/metadata-gap",
+        // Why each is unknown: undeclared, expired, or of the wrong kind.
+        let today = date.unwrap_or_else(Date::today);
+        let reasons: Vec<String> = attrs
+            .iter()
+            .map(|&a| match (t.attributes().get(a), t.expires(a)) {
+                (None, _) => format!("`{a}` (undeclared)"),
+                (Some(_), Some(e)) if e < today => format!("`{a}` (evidence expired on {e})"),
+                (Some(v), _) => format!(
+                    "`{a}` (declared as a {}, but it is a {})",
+                    v.kind(),
+                    policy
+                        .schema()
+                        .get(a)
+                        .map_or("different kind".to_string(), |d| d.kind().to_string())
+                ),
+            })
+            .collect();
+        let message = if reasons.iter().all(|r| r.ends_with("(undeclared)")) {
             format!(
                 "target `{}` is blocked only because it does not declare {}",
                 t.id(),
                 ticks(&attrs)
-            ),
-        );
+            )
+        } else {
+            format!(
+                "target `{}` is blocked only by unknown attributes: {}",
+                t.id(),
+                reasons.join(", ")
+            )
+        };
+        let mut d = Diagnostic::warning("lint/metadata-gap", message);
         for (i, f) in v.failures().iter().enumerate() {
             let label = format!("unknown for `{}`", t.id());
             d = if i == 0 {
@@ -138,23 +195,31 @@ pub fn lint_catalog(
             };
         }
         out.push(d.with_help(format!(
-            "declare {} for `{}` in `{catalog_name}`; until then the policy blocks it (in warn mode: lets it through and logs an event)",
+            "declare (or renew) {} for `{}` in `{catalog_name}`; until then the policy blocks it (in warn mode: lets it through and logs an event)",
             ticks(&attrs),
             t.id()
         )));
     }
-    for stmt in &policy.ast().statements {
-        let StatementKind::List { field, items, .. } = &stmt.kind else {
-            continue;
-        };
-        let names: BTreeSet<&str> = catalog
+    let names = |field: ListField| -> BTreeSet<&str> {
+        catalog
             .targets()
             .iter()
             .map(|t| match field {
                 ListField::Provider => t.provider(),
                 ListField::Model => t.model(),
             })
-            .collect();
+            .collect()
+    };
+    let (providers, models) = (names(ListField::Provider), names(ListField::Model));
+    let mut unmatched = 0usize;
+    for stmt in &policy.ast().statements {
+        let StatementKind::List { field, items, .. } = &stmt.kind else {
+            continue;
+        };
+        let names = match field {
+            ListField::Provider => &providers,
+            ListField::Model => &models,
+        };
         for item in items {
             if names.contains(item.value.as_str()) {
                 continue;
@@ -168,13 +233,19 @@ pub fn lint_catalog(
                 ),
             )
             .with_label(item.span, "matches no target");
+            unmatched += 1;
+            // Suggestions cost time; later entries are dropped by `cap`.
+            if unmatched > MAX_PER_CODE {
+                out.push(d);
+                continue;
+            }
             if let Some(s) = suggest(&item.value, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             out.push(d);
         }
     }
-    out
+    cap(out)
 }
 
 /// `a`, `b` and `c` in backticks.
@@ -208,8 +279,10 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
     let mut alone: HashMap<usize, Alone> = HashMap::new();
     for &r in &reqs {
         let Some(rows) = a.rows(&[r]) else { continue };
+        let Some(req) = ir.requirements.get(r) else {
+            continue;
+        };
         let mut info = Alone::of(&rows, &a.attrs(&[r]));
-        let req = &ir.requirements[r];
         if !info.can_pass {
             info.warned = true;
             out.push(
@@ -234,7 +307,7 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
             );
         } else if info.passes_when_declared && info.can_be_unknown {
             info.warned = true;
-            out.push(undeclared_warning(ir, req, &info.undeclared));
+            out.push(undeclared_warning(ir, req, &info));
         }
         alone.insert(r, info);
     }
@@ -247,12 +320,15 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
         .filter(|r| alone.get(r).is_some_and(|i| !i.warned))
         .collect();
     let mut reported: BTreeSet<usize> = BTreeSet::new();
+    let total_pairs = clean.len() * clean.len().saturating_sub(1) / 2;
+    let mut visited = 0usize;
     'pairs: for (x, &r1) in clean.iter().enumerate() {
-        for &r2 in &clean[x + 1..] {
+        for &r2 in clean.get(x + 1..).unwrap_or(&[]) {
             if a.exhausted() {
-                a.skipped += 1;
+                a.skipped += total_pairs - visited;
                 break 'pairs;
             }
+            visited += 1;
             a.steps += 1;
             if !a.share_attribute(r1, r2) || (reported.contains(&r1) && reported.contains(&r2)) {
                 continue;
@@ -264,7 +340,9 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
             let r2_implies_r1 = rows.iter().all(|row| !pass(row, 1) || pass(row, 0));
             let r1_implies_r2 = rows.iter().all(|row| !pass(row, 0) || pass(row, 1));
             let conflict = !rows.iter().any(|row| pass(row, 0) && pass(row, 1));
-            let (q1, q2) = (&ir.requirements[r1], &ir.requirements[r2]);
+            let (Some(q1), Some(q2)) = (ir.requirements.get(r1), ir.requirements.get(r2)) else {
+                continue;
+            };
             if conflict {
                 out.push(
                     Diagnostic::warning(
@@ -293,11 +371,15 @@ fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
     }
     jointly_unsatisfiable(ir, &mut a, &clean, &reported, out);
     if a.skipped > 0 {
+        let checks = if a.skipped == 1 {
+            "1 check of requirements was".to_string()
+        } else {
+            format!("{} checks of requirements were", a.skipped)
+        };
         out.push(Diagnostic::note(
             "lint/analysis-limit",
             format!(
-                "{} requirement checks were skipped: the policy is too large to analyse exactly",
-                a.skipped
+                "{checks} skipped: each involves more than {MAX_ATTRIBUTES} attributes at once, or the work bound was reached"
             ),
         ));
     }
@@ -314,59 +396,82 @@ fn jointly_unsatisfiable(
     reported: &BTreeSet<usize>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // Union-find over requirements joined by a shared attribute.
-    let mut parent: Vec<usize> = (0..reqs.len()).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    let mut owner: HashMap<AttrId, usize> = HashMap::new();
-    for (i, &r) in reqs.iter().enumerate() {
+    // Groups of requirements connected through shared attributes.
+    let mut by_attr: HashMap<AttrId, Vec<usize>> = HashMap::new();
+    for &r in reqs {
         for &attr in a.req_attrs.get(r).into_iter().flatten() {
-            match owner.get(&attr) {
-                Some(&j) => {
-                    let (x, y) = (find(&mut parent, i), find(&mut parent, j));
-                    parent[x] = y;
+            by_attr.entry(attr).or_default().push(r);
+        }
+    }
+    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut attrs_seen: BTreeSet<AttrId> = BTreeSet::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &start in reqs {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut group = vec![start];
+        let mut stack = vec![start];
+        while let Some(r) = stack.pop() {
+            for attr in a.req_attrs.get(r).into_iter().flatten() {
+                // Each attribute's requirements are visited once.
+                if !attrs_seen.insert(*attr) {
+                    continue;
                 }
-                None => {
-                    owner.insert(attr, i);
+                for &next in by_attr.get(attr).into_iter().flatten() {
+                    if seen.insert(next) {
+                        group.push(next);
+                        stack.push(next);
+                    }
                 }
             }
         }
+        group.sort_unstable();
+        groups.push(group);
     }
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (i, &r) in reqs.iter().enumerate() {
-        let root = find(&mut parent, i);
-        groups.entry(root).or_default().push(r);
-    }
-    for group in groups.values() {
-        if group.len() < 3 || group.iter().any(|r| reported.contains(r)) {
+    let unsatisfiable = |a: &mut Analysis<'_>, set: &[usize]| -> Option<bool> {
+        let rows = a.rows(set)?;
+        Some(
+            !rows
+                .iter()
+                .any(|row| row.values.iter().all(|v| *v == Tri::True)),
+        )
+    };
+    for mut group in groups {
+        // Requirements already reported (pair conflicts, redundant ones)
+        // are left out; what remains is still a true claim if it conflicts.
+        group.retain(|r| !reported.contains(r));
+        if group.len() < 3 {
             continue;
         }
-        let Some(rows) = a.rows(group) else { continue };
-        if rows
-            .iter()
-            .any(|row| row.values.iter().all(|v| *v == Tri::True))
-        {
+        if unsatisfiable(a, &group) != Some(true) {
             continue;
         }
-        let texts: Vec<String> = group
-            .iter()
-            .map(|&r| format!("`{}`", ir.requirements[r].text))
-            .collect();
+        // Shrink to a minimal conflicting set, so that only requirements
+        // that take part in the conflict are blamed.
+        let mut set = group;
+        let mut i = 0;
+        while i < set.len() && !a.exhausted() {
+            let mut without = set.clone();
+            without.remove(i);
+            if without.len() >= 2 && unsatisfiable(a, &without) == Some(true) {
+                set = without;
+            } else {
+                i += 1;
+            }
+        }
+        let members: Vec<&Requirement> =
+            set.iter().filter_map(|&r| ir.requirements.get(r)).collect();
+        let texts: Vec<String> = members.iter().map(|q| format!("`{}`", q.text)).collect();
         let mut d = Diagnostic::warning(
             "lint/conflicting-requirements",
             format!("no target can pass all of {}", texts.join(", ")),
         );
-        for (k, &r) in group.iter().enumerate() {
-            let span = ir.requirements[r].span;
+        for (k, q) in members.iter().enumerate() {
             d = if k == 0 {
-                d.with_label(span, "cannot hold together with the others")
+                d.with_label(q.span, "cannot hold together with the others")
             } else {
-                d.with_secondary(span, "")
+                d.with_secondary(q.span, "")
             };
         }
         out.push(d.with_help("together they block every target"));
@@ -383,34 +488,67 @@ fn redundant(req: &Requirement, by: &Requirement, what: &str) -> Diagnostic {
     .with_help("remove the redundant requirement")
 }
 
-fn undeclared_warning(ir: &Ir, req: &Requirement, attrs: &[AttrId]) -> Diagnostic {
-    let names: Vec<&str> = attrs
+fn undeclared_warning(ir: &Ir, req: &Requirement, info: &Alone) -> Diagnostic {
+    let names: Vec<&str> = info
+        .undeclared
         .iter()
         .filter_map(|&a| ir.schema.at(a).map(|d| d.name()))
         .collect();
-    let help = match names.as_slice() {
-        [one] => format!(
-            "an undeclared attribute is unknown and unknown never passes; to require that targets declare `{one}`, write `require known({one})`, otherwise remove the requirement"
+    let known = names
+        .iter()
+        .map(|n| format!("known({n})"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let (message, label, help) = match info.shape {
+        UndeclaredShape::SameAsKnown => (
+            format!(
+                "`{}` only checks that {} declared: it holds for every declared value",
+                req.text,
+                if names.len() == 1 {
+                    format!("{} is", ticks(&names))
+                } else {
+                    format!("{} are", ticks(&names))
+                }
+            ),
+            "unknown, so failing, exactly when undeclared".to_string(),
+            format!("write `require {known}` to say so"),
         ),
-        _ => format!(
-            "an undeclared attribute is unknown and unknown never passes; to require declarations, write `require {}`, otherwise remove the requirement",
-            names
-                .iter()
-                .map(|n| format!("known({n})"))
-                .collect::<Vec<_>>()
-                .join(" and ")
+        UndeclaredShape::Blocks => (
+            format!(
+                "`{}` holds for every declared value but blocks targets that do not declare {}",
+                req.text,
+                ticks(&names)
+            ),
+            "unknown, so failing, for undeclared attributes".to_string(),
+            format!(
+                "an undeclared attribute is unknown and unknown never passes; if declarations are what you want, write `require {known}`, otherwise remove the requirement"
+            ),
+        ),
+        UndeclaredShape::CanBlock => (
+            format!(
+                "`{}` holds for every declared value but can block targets that leave {} undeclared",
+                req.text,
+                ticks(&names)
+            ),
+            "unknown for some targets with undeclared attributes".to_string(),
+            "it looks like a tautology but is not one: an undeclared attribute is unknown and unknown never passes; check that it says what you mean".to_string(),
         ),
     };
-    Diagnostic::warning(
-        "lint/fails-when-undeclared",
-        format!(
-            "`{}` holds for every declared value but blocks targets that do not declare {}",
-            req.text,
-            ticks(&names)
-        ),
-    )
-    .with_label(req.span, "unknown, so failing, for undeclared attributes")
-    .with_help(help)
+    Diagnostic::warning("lint/fails-when-undeclared", message)
+        .with_label(req.span, label)
+        .with_help(help)
+}
+
+/// How a requirement that holds for every declared value treats
+/// undeclared attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UndeclaredShape {
+    /// It passes exactly when the attributes are declared: `known(..)`.
+    SameAsKnown,
+    /// Any of the attributes undeclared makes it fail.
+    Blocks,
+    /// Some targets with an attribute undeclared fail, others pass.
+    CanBlock,
 }
 
 /// What one requirement does on its own.
@@ -426,6 +564,8 @@ struct Alone {
     undeclared: Vec<AttrId>,
     /// Whether a warning was given for it alone.
     warned: bool,
+    /// How undeclared attributes in `undeclared` affect it.
+    shape: UndeclaredShape,
 }
 
 impl Alone {
@@ -449,7 +589,27 @@ impl Alone {
                 .collect();
         }
         alone.sort_unstable();
+        // Bits of the attributes in `alone`, in the rows' numbering.
+        let mask: u64 = attrs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| alone.contains(a))
+            .fold(0, |m, (i, _)| m | 1 << i);
+        let shape = if rows
+            .iter()
+            .all(|r| (value(r) == Tri::True) == (r.undeclared & mask == 0))
+        {
+            UndeclaredShape::SameAsKnown
+        } else if rows
+            .iter()
+            .all(|r| r.undeclared & mask == 0 || value(r) != Tri::True)
+        {
+            UndeclaredShape::Blocks
+        } else {
+            UndeclaredShape::CanBlock
+        };
         Alone {
+            shape,
             can_pass: rows.iter().any(|r| value(r) == Tri::True),
             always_passes: rows.iter().all(|r| value(r) == Tri::True),
             passes_when_declared: rows
@@ -518,8 +678,10 @@ impl<'a> Analysis<'a> {
                         reps.into_iter().map(|n| Some(Value::Number(n))).collect()
                     }
                     AttrKind::Text => {
+                        let taken: std::collections::HashSet<&str> =
+                            texts.iter().copied().collect();
                         let mut other = String::from("other");
-                        while texts.contains(&other.as_str()) {
+                        while taken.contains(other.as_str()) {
                             other.push('_');
                         }
                         let mut reps: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
@@ -620,7 +782,7 @@ impl<'a> Analysis<'a> {
         for _ in 0..combos {
             let mut undeclared = 0u64;
             for (i, d) in domains.iter().enumerate() {
-                if matches!(d.get(digits[i]), Some(None)) {
+                if matches!(digits.get(i).and_then(|&k| d.get(k)), Some(None)) {
                     undeclared |= 1 << i;
                 }
             }
@@ -851,6 +1013,38 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_blames_only_the_requirements_in_it() {
+        let src = "require !trains_on_prompts; require soc2 or gdpr; require trains_on_prompts or logs_prompts; \
+                   require logs_prompts or soc2; require !logs_prompts; require gdpr";
+        let w = lint(&crate::compile(src).unwrap());
+        let conflicts: Vec<&Diagnostic> = w
+            .iter()
+            .filter(|d| d.code() == "lint/conflicting-requirements")
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{w:?}");
+        assert_eq!(
+            conflicts[0].message(),
+            "no target can pass all of `require !trains_on_prompts`, `require trains_on_prompts or logs_prompts`, `require !logs_prompts`"
+        );
+    }
+
+    #[test]
+    fn metadata_gaps_say_why_an_attribute_is_unknown() {
+        use crate::{Catalog, Target};
+        let policy = crate::compile("require soc2 and gdpr").unwrap();
+        let t = Target::builder("a", "m")
+            .expiring("soc2", true, "2020-01-01".parse().unwrap())
+            .attr("gdpr", "yes")
+            .build();
+        let catalog = Catalog::new(vec![t]).unwrap();
+        let w = lint_catalog(&policy, &catalog, "c.json", "2026-01-01".parse().ok());
+        assert_eq!(
+            w[0].message(),
+            "target `a/m` is blocked only by unknown attributes: `soc2` (evidence expired on 2020-01-01), `gdpr` (declared as a text, but it is a flag)"
+        );
+    }
+
+    #[test]
     fn pairs() {
         assert_eq!(
             codes("require soc2; require !soc2"),
@@ -898,6 +1092,24 @@ mod tests {
             ["lint/unused-attribute"]
         );
         assert!(codes("attribute fedramp: flag; require fedramp").is_empty());
+    }
+
+    #[test]
+    fn many_warnings_are_capped_and_the_work_is_bounded() {
+        // 5,000 copies: 12.5 million pairs, past the analysis bound.
+        let src = "require soc2;\n".repeat(5000);
+        let w = lint(&crate::compile(&src).unwrap());
+        let redundant = w
+            .iter()
+            .filter(|d| d.code() == "lint/redundant-requirement")
+            .count();
+        assert_eq!(redundant, MAX_PER_CODE);
+        let notes: Vec<&str> = w
+            .iter()
+            .filter(|d| d.severity() == crate::Severity::Note)
+            .map(|d| d.code())
+            .collect();
+        assert_eq!(notes, ["lint/analysis-limit", "lint/too-many"]);
     }
 
     #[test]

@@ -292,11 +292,20 @@ pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // Names longer than this get no suggestion: the distance costs the
+    // product of the lengths, and hostile input can be a megabyte long.
+    const MAX_CHARS: usize = 64;
+    let chars = word.chars().count();
+    if chars > MAX_CHARS {
+        return None;
+    }
     let lower = word.to_ascii_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = (chars / 3).max(1);
     let candidates: Vec<&str> = candidates.collect();
     let close = candidates
         .iter()
+        // The distance is at least the difference in length.
+        .filter(|c| c.chars().count().abs_diff(chars) <= limit)
         .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)

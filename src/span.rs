@@ -65,3 +65,71 @@ impl Position {
         }
     }
 }
+
+/// Line starts of a text, for turning many offsets into positions without
+/// rescanning the text each time.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
+    }
+
+    /// The same as [`Position::of`], in logarithmic time for the line.
+    pub(crate) fn position(&self, text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        Position {
+            line,
+            column: text.get(start..offset).map_or(0, |s| s.chars().count()) + 1,
+        }
+    }
+
+    /// Line `line` (1-based) without its line end.
+    pub(crate) fn line<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self
+            .starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .starts
+            .get(line)
+            .map_or(text.len(), |next| next.saturating_sub(1));
+        let s = text.get(start..end.max(start)).unwrap_or("");
+        s.strip_suffix('\r').unwrap_or(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_position_of() {
+        let text = "ab\r\nçd\n\nlast é line";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.position(text, offset),
+                Position::of(text, offset),
+                "{offset}"
+            );
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            assert_eq!(index.line(text, i + 1), l.strip_suffix('\r').unwrap_or(l));
+        }
+        assert_eq!(index.line(text, 99), "");
+    }
+}

@@ -154,6 +154,23 @@ impl Target {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json(text: &str, name: &str) -> Result<Target, crate::Error> {
+        Target::from_json_named(text, name)
+    }
+
+    /// Reads one target from a JSON file (at most
+    /// [`MAX_CATALOG_BYTES`](crate::catalog::MAX_CATALOG_BYTES)).
+    ///
+    /// ```
+    /// let err = eligo::Target::from_file("no/such/target.json").unwrap_err();
+    /// assert_eq!(err.diagnostics()[0].code(), "io/read-failed");
+    /// ```
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Target, crate::Error> {
+        let path = path.as_ref();
+        let text = crate::policy::read_text(path, crate::catalog::MAX_CATALOG_BYTES)?;
+        Target::from_json_named(&text, &path.display().to_string())
+    }
+
+    fn from_json_named(text: &str, name: &str) -> Result<Target, crate::Error> {
         let value = crate::catalog::parse_json(text, name)?;
         crate::catalog::target_from_json(&value).map_err(|msg| {
             crate::Error::new(

@@ -64,6 +64,10 @@ pub enum Expect {
 
 impl Expect {
     /// `allow` or `block`.
+    ///
+    /// ```
+    /// assert_eq!(eligo::testing::Expect::Block.as_str(), "block");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Expect::Allow => "allow",
@@ -277,7 +281,24 @@ impl Suite {
         }
     }
 
-    /// Runs every case.
+    /// Runs every case: one [`Outcome`] for each target of each case.
+    ///
+    /// ```
+    /// use eligo::testing::Suite;
+    /// let suite = Suite::from_str_in(r#"
+    /// policy = "soc2.pol"
+    /// [[case]]
+    /// targets = [{ provider = "a", model = "m", attributes = { soc2 = true } },
+    ///            { provider = "b", model = "m" }]
+    /// expect = "allow"
+    /// "#, "t.toml", std::path::Path::new("policies"))?;
+    /// let report = suite.run();
+    /// assert_eq!(report.outcomes.len(), 2);
+    /// assert!(report.outcomes[0].passed());
+    /// assert!(!report.passed());
+    /// assert_eq!(report.failures().next().map(|o| o.target.as_str()), Some("b/m"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run(&self) -> Report {
         let mut outcomes = Vec::new();
         for case in &self.cases {
@@ -463,8 +484,19 @@ fn read_case(
             None
         }
     };
-    let failing = strings(obj, "failing", &at, problems)
-        .map(|xs| xs.into_iter().map(|s| canonical_statement(&s)).collect());
+    let failing = strings(obj, "failing", &at, problems).map(|xs| {
+        xs.into_iter()
+            .filter_map(|x| match canonical_statement(&x) {
+                Some(c) => Some(c),
+                None => {
+                    problems.push(format!(
+                        "{at}: `failing` entry `{x}` is not one statement of the policy language"
+                    ));
+                    None
+                }
+            })
+            .collect()
+    });
     let unknown = strings(obj, "unknown", &at, problems).map(|xs| xs.into_iter().collect());
     if expect == Some(Expect::Allow) && (failing.is_some() || unknown.is_some()) {
         problems.push(format!(
@@ -502,11 +534,13 @@ fn strings(
     items
 }
 
-/// A requirement as written in a test, in the canonical form verdicts use
-/// (text that does not parse as one statement is kept as given).
-fn canonical_statement(s: &str) -> String {
+/// A requirement as written in a test, in the canonical form verdicts use;
+/// `None` when it is not one statement. A merged allow/deny list is written
+/// as the verdict shows it (`allow provider ["a", "b"]`), which is also one
+/// statement.
+fn canonical_statement(s: &str) -> Option<String> {
     match syntax::parse(s) {
-        Ok(p) if p.statements.len() == 1 => p.statements[0].to_string(),
-        _ => s.trim().trim_end_matches(';').trim_end().to_string(),
+        Ok(p) if p.statements.len() == 1 => p.statements.first().map(|st| st.to_string()),
+        _ => None,
     }
 }

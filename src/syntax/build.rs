@@ -14,9 +14,22 @@ use crate::span::Span;
 
 type Result<T> = std::result::Result<T, Vec<Diagnostic>>;
 
+/// The span of `pair` from its first to its last token (leaf pair). pest's own span of
+/// a rule with a repetition at its end also covers the whitespace and
+/// comments the repetition skipped before it stopped (`require soc2 # c`
+/// would reach past the comment); the last token's end is where the rule's
+/// text really ends.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let end = pair
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| p.clone().into_inner().next().is_none())
+        .map(|p| p.as_span().end())
+        .max()
+        .unwrap_or(s.end());
+    Span::new(s.start(), end)
 }
 
 fn internal(span: Span, what: &str) -> Vec<Diagnostic> {

@@ -374,6 +374,25 @@ fn fmt_rewrites_files_and_check_reports_them() {
 }
 
 #[test]
+fn fmt_check_says_what_differs() {
+    let f = Scratch::new("no-newline.pol", "require soc2;");
+    let r = eligo(&["fmt", "--check", f.path()]);
+    expect_code(&r, 1);
+    assert!(
+        r.stdout.ends_with("(missing final newline)\n"),
+        "{}",
+        r.stdout
+    );
+    let f = Scratch::new("crlf.pol", "require soc2;\r\n");
+    let r = eligo(&["fmt", "--check", f.path()]);
+    assert!(r.stdout.ends_with("(line endings)\n"), "{}", r.stdout);
+    // Trailing comments stay on their line, also after a last statement
+    // without `;` and before a statement's `;`.
+    let r = eligo_with(&["fmt", "-"], "require soc2 # why\n;\nrequire gdpr # last");
+    assert_eq!(r.stdout, "require soc2; # why\nrequire gdpr; # last\n");
+}
+
+#[test]
 fn fmt_stdin_to_stdout_and_syntax_errors() {
     let r = eligo_with(&["fmt", "-"], "deny model [\"a\",\"b\",]");
     expect_code(&r, 0);
@@ -521,6 +540,20 @@ fn invalid_test_files_exit_2_naming_the_problem() {
     );
     assert!(
         r.stderr.contains("the file gives no `catalog`"),
+        "{}",
+        r.stderr
+    );
+    let file = Scratch::new(
+        "invalid3.toml",
+        &format!(
+            "policy = {policy:?}\n[[case]]\ntarget = {{ provider = \"a\", model = \"m\" }}\nexpect = \"block\"\nfailing = [\"require soc2 or\"]\n"
+        ),
+    );
+    let r = eligo(&["test", file.path()]);
+    expect_code(&r, 2);
+    assert!(
+        r.stderr
+            .contains("`failing` entry `require soc2 or` is not one statement"),
         "{}",
         r.stderr
     );

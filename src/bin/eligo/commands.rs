@@ -68,12 +68,18 @@ pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&all_json)),
         Format::Human => {
-            let files = plural(read, "file");
-            let summary = if errors + warnings == 0 {
-                format!("{files} checked: no problems")
+            let unread = a.files.len() - read;
+            let mut head = format!("{} checked", plural(read, "file"));
+            if unread > 0 {
+                head.push_str(&format!(", {unread} could not be read"));
+            }
+            let summary = if errors + warnings == 0 && unread == 0 {
+                format!("{head}: no problems")
+            } else if errors + warnings == 0 {
+                head
             } else {
                 format!(
-                    "{files} checked: {}, {}",
+                    "{head}: {}, {}",
                     plural(errors, "error"),
                     plural(warnings, "warning")
                 )
@@ -132,7 +138,7 @@ pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
                 status = status.max(Status::Failure);
             }
         } else if !same {
-            if let Err(e) = std::fs::write(file, &formatted) {
+            if let Err(e) = write_atomically(file, &formatted) {
                 status = status.max(cx.usage(&format!("cannot write `{file}`: {e}")));
             }
         }
@@ -151,13 +157,43 @@ pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
     status
 }
 
-/// ` (first difference at line N)`.
+/// Replaces `path` by `text` through a temporary file in the same directory,
+/// so an interrupted write never leaves a half-written policy.
+fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
+    let path = Path::new(path);
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("policy");
+    let tmp = path.with_file_name(format!(".{name}.eligo-fmt.tmp"));
+    std::fs::write(&tmp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Where two texts first differ, for `fmt --check`: ` (first difference
+/// at line N)`, or what differs when the lines are the same.
 fn first_difference(old: &str, new: &str) -> String {
-    let line = old
-        .lines()
-        .zip(new.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or_else(|| old.lines().count().min(new.lines().count()));
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.split('\n').collect(), new.split('\n').collect());
+    let same_lines = a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(x, y)| x.strip_suffix('\r').unwrap_or(x) == y.strip_suffix('\r').unwrap_or(y));
+    if same_lines {
+        return " (line endings)".to_string();
+    }
+    if old.strip_suffix('\n').is_none() && format!("{old}\n") == new {
+        return " (missing final newline)".to_string();
+    }
+    let line = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
     format!(" (first difference at line {})", line + 1)
 }
 
@@ -478,7 +514,7 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
     let mut request = match (&a.pin, &a.model) {
         (Some(pin), model) => {
             if let (Some(m), Some(t)) = (model, catalog.get(pin)) {
-                if t.model() != m && pin != m {
+                if t.model() != m && t.model() != "*" && pin != m {
                     return cx.usage(&format!(
                         "the pinned target `{pin}` serves the model `{}`, not `{m}`",
                         t.model()

@@ -176,6 +176,7 @@ struct PreviewArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("request").required(true).multiple(true).args(["model", "pin"])))]
 struct RouteArgs {
     /// The policy file (`-` for standard input).
     policy: String,
@@ -184,7 +185,7 @@ struct RouteArgs {
     catalog: String,
     /// The requested model; `provider/model` pins that target, as an
     /// OpenAI-style `model` field does.
-    #[arg(long, value_name = "MODEL", required_unless_present = "pin")]
+    #[arg(long, value_name = "MODEL")]
     model: Option<String>,
     /// Pin the request to one target id (`provider/model`): it is blocked if
     /// that target fails, never re-routed.

@@ -167,14 +167,7 @@ impl Ctx {
                 }
             };
         } else {
-            match std::fs::read_to_string(arg) {
-                Ok(t) => (t, arg.to_string()),
-                Err(e) => {
-                    return Err(self.usage(&format!(
-                        "cannot read the target file `{arg}`: {e} (inline JSON starts with `{{`; a catalog id needs --catalog)"
-                    )));
-                }
-            }
+            return Target::from_file(arg).map_err(|e| self.error(&e));
         };
         Target::from_json(&text, &name).map_err(|e| self.error(&e))
     }
