@@ -67,6 +67,14 @@
 //!   and unknown fields are errors, never silently resolved.
 //!
 //! The library has no `unsafe` code.
+//!
+//! # Crate features
+//!
+//! - `cli` (default): the `eligo` command line (`src/bin/eligo/`, adds clap).
+//!   The library itself never uses it.
+//! - `python`: the Python extension module `eligo._eligo` (pyo3, abi3 for
+//!   CPython >= 3.9), built with maturin from `pyproject.toml`. It converts
+//!   types and maps errors only; see `python/eligo/_eligo.pyi`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -81,6 +89,8 @@ pub mod ir;
 pub mod lint;
 mod policy;
 mod preview;
+#[cfg(feature = "python")]
+mod python;
 mod route;
 pub mod schema;
 mod span;

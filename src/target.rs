@@ -170,9 +170,16 @@ impl Target {
         Target::from_json_named(&text, &path.display().to_string())
     }
 
-    fn from_json_named(text: &str, name: &str) -> Result<Target, crate::Error> {
-        let value = crate::catalog::parse_json(text, name)?;
-        crate::catalog::target_from_json(&value).map_err(|msg| {
+    /// Reads one target from an already parsed JSON value (as bindings
+    /// build it from their own mappings), naming it `name` in errors.
+    ///
+    /// ```
+    /// let v = serde_json::json!({"provider": "a", "model": "m", "attributes": {"soc2": true}});
+    /// assert_eq!(eligo::Target::from_json_value(&v, "t")?.id(), "a/m");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json_value(value: &serde_json::Value, name: &str) -> Result<Target, crate::Error> {
+        crate::catalog::target_from_json(value).map_err(|msg| {
             crate::Error::new(
                 vec![crate::Diagnostic::error(
                     "catalog/invalid-target",
@@ -181,6 +188,11 @@ impl Target {
                 Some(crate::SourceText::new(name, "")),
             )
         })
+    }
+
+    fn from_json_named(text: &str, name: &str) -> Result<Target, crate::Error> {
+        let value = crate::catalog::parse_json(text, name)?;
+        Target::from_json_value(&value, name)
     }
 
     /// A target with no declared attributes and the id `provider/model`.

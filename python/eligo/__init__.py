@@ -1,0 +1,49 @@
+"""eligo decides which LLM providers a request may be routed to.
+
+A policy (a small ``.pol`` text) lists data-policy requirements; every
+provider target declares data-policy attributes; a target qualifies only
+when its declarations explicitly satisfy every requirement. An attribute a
+target does not declare is unknown, and unknown never passes.
+
+>>> import eligo
+>>> policy = eligo.compile("require soc2 or iso27001; max_retention_days 0")
+>>> policy.evaluate({"provider": "acme", "model": "m1",
+...                  "attributes": {"iso27001": True, "retention_days": 0}}).allowed
+True
+"""
+
+from ._eligo import (
+    Catalog,
+    CatalogError,
+    Decision,
+    Policy,
+    PolicyCompileError,
+    PolicyError,
+    PolicySyntaxError,
+    Reason,
+    RequestError,
+    Verdict,
+    __version__,
+    compile,
+    diff,
+    format,
+    load,
+)
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Decision",
+    "Policy",
+    "PolicyCompileError",
+    "PolicyError",
+    "PolicySyntaxError",
+    "Reason",
+    "RequestError",
+    "Verdict",
+    "__version__",
+    "compile",
+    "diff",
+    "format",
+    "load",
+]
