@@ -182,6 +182,21 @@ impl Policy {
         p.passes(&p.encode(target))
     }
 
+    /// [`Policy::is_allowed`] with expiring evidence read as of `date`.
+    ///
+    /// ```
+    /// use eligo::Target;
+    /// let policy = eligo::compile("require soc2")?;
+    /// let t = Target::builder("a", "m").expiring("soc2", true, "2026-12-31".parse()?).build();
+    /// assert!(policy.is_allowed_on(&t, "2026-12-31".parse()?));
+    /// assert!(!policy.is_allowed_on(&t, "2027-01-01".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_allowed_on(&self, target: &Target, date: Date) -> bool {
+        let p = &self.inner.program;
+        p.passes(&p.encode_on(target, date))
+    }
+
     /// Evaluates the policy on `target`; a blocked verdict lists every failed
     /// requirement.
     ///

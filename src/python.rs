@@ -12,7 +12,7 @@
 #![allow(missing_docs)] // documented in python/eligo/_eligo.pyi
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Value as J;
@@ -20,31 +20,31 @@ use serde_json::Value as J;
 use crate::{Date, ErrorKind};
 
 create_exception!(
-    _eligo,
+    eligo,
     PolicyError,
     PyValueError,
     "A policy, catalog, target or request could not be used."
 );
 create_exception!(
-    _eligo,
+    eligo,
     PolicySyntaxError,
     PolicyError,
     "Policy text does not follow the grammar."
 );
 create_exception!(
-    _eligo,
+    eligo,
     PolicyCompileError,
     PolicyError,
     "Policy text parses but is not a valid policy."
 );
 create_exception!(
-    _eligo,
+    eligo,
     CatalogError,
     PolicyError,
     "A catalog or target could not be read."
 );
 create_exception!(
-    _eligo,
+    eligo,
     RequestError,
     PolicyError,
     "A request names a model or target the catalog does not have."
@@ -109,13 +109,33 @@ fn ser_to_py(py: Python<'_>, v: &impl serde::Serialize) -> PyResult<Py<PyAny>> {
     to_py(py, &json)
 }
 
-/// A Python value (mappings, sequences, str, int, bool, float, None) as
-/// JSON, for the library's strict target reader.
-fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<J> {
+/// Most targets one call converts, and most keys one mapping may have.
+const MAX_TARGETS: usize = 10_000_000;
+const MAX_KEYS: usize = 100_000;
+
+/// A Python value that cannot be a target, with where it is.
+fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {
+    let d = crate::Diagnostic::error("catalog/invalid-target", format!("`{path}`: {message}"));
+    let e = crate::Error::new(vec![d], None);
+    let py_err = CatalogError::new_err(e.render(false).trim_end().to_string());
+    Python::attach(|py| {
+        if let Ok(d) = to_py(py, &e.to_json()) {
+            let _ = py_err.value(py).setattr("diagnostics", d);
+        }
+    });
+    py_err
+}
+
+/// A Python value as JSON for the library's strict target reader: mappings
+/// with str keys, str, int (64-bit), bool and None. Floats and sequences
+/// never appear in a valid target, so they are refused here, with the
+/// path of the value; so are repeated keys, as the JSON reader refuses them.
+fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<J> {
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(format!(
-            "a target is nested more than {MAX_DEPTH} levels deep"
-        )));
+        return Err(bad(
+            path,
+            format_args!("nested more than {MAX_DEPTH} levels deep"),
+        ));
     }
     if obj.is_none() {
         return Ok(J::Null);
@@ -124,61 +144,111 @@ fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<J> {
         return Ok(J::Bool(b.is_true()));
     }
     if obj.is_instance_of::<PyInt>() {
-        let n: i64 = obj
-            .extract()
-            .map_err(|_| PyValueError::new_err("an integer in a target does not fit in 64 bits"))?;
-        return Ok(J::from(n));
+        return obj
+            .extract::<i64>()
+            .map(J::from)
+            .map_err(|_| bad(path, "an integer that does not fit in 64 bits"));
     }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        // The reader rejects floats with its own message.
-        return Ok(serde_json::Number::from_f64(f.value()).map_or(J::Null, J::Number));
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(bad(
+            path,
+            "must be a whole number, true, false or text, found a float",
+        ));
     }
     if obj.is_instance_of::<PyString>() {
-        return Ok(J::String(obj.extract::<String>()?));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        return dict_to_json(d.iter(), depth);
+        return obj
+            .extract::<String>()
+            .map(J::String)
+            .map_err(|_| bad(path, "text that is not valid Unicode"));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for x in obj.try_iter()? {
-            out.push(to_json(&x?, depth + 1)?);
-        }
-        return Ok(J::Array(out));
+        return Err(bad(path, "lists are not accepted in a target"));
     }
-    // Any other mapping: read its items().
-    if let Ok(items) = obj.call_method0("items") {
-        let mut pairs = Vec::new();
-        for item in items.try_iter()? {
-            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-            pairs.push((k, v));
+    if let Ok(d) = obj.cast::<PyDict>() {
+        if d.len() > MAX_KEYS {
+            return Err(bad(path, format_args!("more than {MAX_KEYS} keys")));
         }
-        return dict_to_json(pairs.into_iter(), depth);
+        let mut map = serde_json::Map::new();
+        for (k, v) in d.iter() {
+            insert(&mut map, &k, &v, path, depth)?;
+        }
+        return Ok(J::Object(map));
     }
-    Err(PyTypeError::new_err(format!(
-        "a target holds mappings, lists, str, int, bool and None; found {}",
-        obj.get_type().name()?
-    )))
+    // Any other mapping is read as callers read it: its keys, then
+    // `obj[key]` for each.
+    if let Ok(keys) = obj.call_method0("keys") {
+        let mut map = serde_json::Map::new();
+        for (n, k) in keys.try_iter()?.enumerate() {
+            if n >= MAX_KEYS {
+                return Err(bad(path, format_args!("more than {MAX_KEYS} keys")));
+            }
+            let k = k?;
+            let v = obj.get_item(&k)?;
+            insert(&mut map, &k, &v, path, depth)?;
+        }
+        return Ok(J::Object(map));
+    }
+    let kind = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    Err(bad(
+        path,
+        format_args!("must be a mapping, text, int, bool or None, found {kind}"),
+    ))
 }
 
-fn dict_to_json<'py>(
-    items: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+fn insert(
+    map: &mut serde_json::Map<String, J>,
+    k: &Bound<'_, PyAny>,
+    v: &Bound<'_, PyAny>,
+    path: &str,
     depth: usize,
-) -> PyResult<J> {
-    let mut map = serde_json::Map::new();
-    for (k, v) in items {
-        let key: String = k
-            .extract()
-            .map_err(|_| PyTypeError::new_err("the keys of a target mapping must be str"))?;
-        map.insert(key, to_json(&v, depth + 1)?);
+) -> PyResult<()> {
+    if !k.is_instance_of::<PyString>() {
+        return Err(bad(path, "the keys of a target mapping must be text"));
     }
-    Ok(J::Object(map))
+    let key: String = k
+        .extract()
+        .map_err(|_| bad(path, "a key that is not valid Unicode"))?;
+    let inner = format!("{path}.{key}");
+    let value = to_json(v, &inner, depth + 1)?;
+    if map.contains_key(&key) {
+        return Err(bad(path, format_args!("the key `{key}` is given twice")));
+    }
+    map.insert(key, value);
+    Ok(())
 }
 
-/// A Python mapping as a target.
-fn to_target(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<crate::Target> {
-    let json = to_json(obj, 0)?;
-    crate::Target::from_json_value(&json, "<target>").map_err(|e| to_py_err(py, &e))
+/// A Python mapping as a target; `path` names it in errors.
+fn to_target(py: Python<'_>, obj: &Bound<'_, PyAny>, path: &str) -> PyResult<crate::Target> {
+    let json = to_json(obj, path, 0)?;
+    crate::Target::from_json_value(&json, path).map_err(|e| to_py_err(py, &e))
+}
+
+/// Targets from an iterable, bounded, interruptible with Ctrl-C.
+fn to_targets<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    mut keep: impl FnMut(Bound<'py, PyAny>),
+) -> PyResult<Vec<crate::Target>> {
+    let mut out = Vec::new();
+    for (i, item) in items.try_iter()?.enumerate() {
+        if i >= MAX_TARGETS {
+            return Err(bad(
+                "targets",
+                format_args!("more than {MAX_TARGETS} targets"),
+            ));
+        }
+        if i % 4096 == 0 {
+            py.check_signals()?;
+        }
+        let item = item?;
+        out.push(to_target(py, &item, &format!("targets[{i}]"))?);
+        keep(item);
+    }
+    Ok(out)
 }
 
 fn parse_date(date: Option<&str>) -> PyResult<Option<Date>> {
@@ -363,18 +433,24 @@ impl PyCatalog {
     #[staticmethod]
     #[pyo3(signature = (text, name = "<json>"))]
     fn from_json(py: Python<'_>, text: &str, name: &str) -> PyResult<PyCatalog> {
+        if text.len() > crate::catalog::MAX_CATALOG_BYTES {
+            return Err(bad(
+                name,
+                format_args!(
+                    "larger than the limit of {} bytes",
+                    crate::catalog::MAX_CATALOG_BYTES
+                ),
+            ));
+        }
         let text = text.to_string();
-        let r = py.detach(|| crate::Catalog::from_text(&text, name));
+        let r = py.detach(|| crate::Catalog::from_str_as(&text, name, crate::CatalogFormat::Json));
         r.map(|inner| PyCatalog { inner })
             .map_err(|e| to_py_err(py, &e))
     }
 
     #[staticmethod]
     fn from_targets(py: Python<'_>, targets: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
-        let mut list = Vec::new();
-        for t in targets.try_iter()? {
-            list.push(to_target(py, &t?)?);
-        }
+        let list = to_targets(py, targets, |_| {})?;
         crate::Catalog::new(list)
             .map(|inner| PyCatalog { inner })
             .map_err(|e| to_py_err(py, &e))
@@ -437,7 +513,7 @@ impl PyPolicy {
         target: &Bound<'_, PyAny>,
         date: Option<&str>,
     ) -> PyResult<PyVerdict> {
-        let t = to_target(py, target)?;
+        let t = to_target(py, target, "target")?;
         let date = parse_date(date)?;
         let v = match date {
             Some(d) => self.inner.evaluate_on(&t, d),
@@ -456,40 +532,26 @@ impl PyPolicy {
         date: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
         let date = parse_date(date)?.unwrap_or_else(Date::today);
+        let policy = &self.inner;
         if let Ok(catalog) = targets.cast::<PyCatalog>() {
             let catalog = catalog.get();
-            let policy = &self.inner;
             let ids: Vec<String> = py.detach(|| {
                 catalog
                     .inner
                     .targets()
                     .iter()
-                    .filter(|t| {
-                        policy
-                            .program()
-                            .passes(&policy.program().encode_on(t, date))
-                    })
+                    .filter(|t| policy.is_allowed_on(t, date))
                     .map(|t| t.id().to_string())
                     .collect()
             });
             return Ok(ids.into_pyobject(py)?.into_any().unbind());
         }
         let mut objects = Vec::new();
-        let mut converted = Vec::new();
-        for item in targets.try_iter()? {
-            let item = item?;
-            converted.push(to_target(py, &item)?);
-            objects.push(item);
-        }
-        let policy = &self.inner;
+        let converted = to_targets(py, targets, |item| objects.push(item))?;
         let keep: Vec<bool> = py.detach(|| {
             converted
                 .iter()
-                .map(|t| {
-                    policy
-                        .program()
-                        .passes(&policy.program().encode_on(t, date))
-                })
+                .map(|t| policy.is_allowed_on(t, date))
                 .collect()
         });
         let out = PyList::empty(py);
@@ -513,7 +575,21 @@ impl PyPolicy {
         date: Option<&str>,
     ) -> PyResult<PyDecision> {
         let mut request = match pin {
-            Some(p) => crate::Request::pin(p),
+            Some(p) => {
+                if let Some(t) = catalog.inner.get(p) {
+                    if t.model() != model && t.model() != "*" && p != model {
+                        let d = crate::Diagnostic::error(
+                            "request/model-mismatch",
+                            format!(
+                                "the pinned target `{p}` serves the model `{}`, not `{model}`",
+                                t.model()
+                            ),
+                        );
+                        return Err(to_py_err(py, &crate::Error::single(d)));
+                    }
+                }
+                crate::Request::pin(p)
+            }
             None => crate::Request::from_model_field(model),
         };
         if let Some(d) = parse_date(date)? {

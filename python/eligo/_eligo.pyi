@@ -2,7 +2,9 @@
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional, Union, final, overload
+from typing import Any, Optional, TypeVar, Union, final, overload
+
+_M = TypeVar("_M", bound=Mapping[str, Any])
 
 __all__ = [
     "Catalog",
@@ -127,9 +129,7 @@ class Policy:
     @overload
     def filter(self, targets: Catalog, date: Optional[str] = None) -> list[str]: ...
     @overload
-    def filter(
-        self, targets: Iterable[Mapping[str, Any]], date: Optional[str] = None
-    ) -> list[Mapping[str, Any]]: ...
+    def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
     def route(
         self,
         catalog: Catalog,

@@ -95,7 +95,7 @@ def test_route_automatic_pinned_and_blocked(catalog):
     assert blocked.error_body["error"]["type"] == "permission_denied"
     assert blocked.event["schema"] == "eligo.security_event/1"
     assert blocked.event["request"]["pinned"] == "deepseek/deepseek-v3.2"
-    same = p.route(catalog, "ignored", pin="deepseek/deepseek-v3.2")
+    same = p.route(catalog, "deepseek-v3.2", pin="deepseek/deepseek-v3.2")
     assert same.blocked and same.event["request"]["pinned"] == "deepseek/deepseek-v3.2"
 
 

@@ -1,5 +1,7 @@
 """Errors: the exception hierarchy, `.diagnostics` and the rendered text."""
 
+from collections.abc import Mapping
+
 import pytest
 
 import eligo
@@ -49,27 +51,104 @@ def test_catalog_errors_name_the_file_target_and_field(root):
 
 def test_bad_targets_never_evaluate():
     p = eligo.compile("require soc2")
-    with pytest.raises(eligo.CatalogError):
-        p.evaluate({"provider": "a", "model": "m", "attributes": {"soc2": "true"}})
-    with pytest.raises(eligo.CatalogError):
-        p.evaluate({"provider": "a", "model": "m", "attributes": {"retention_days": 1.5}})
-    with pytest.raises(eligo.CatalogError):
-        p.evaluate({"model": "m"})
-    with pytest.raises(TypeError):
-        p.evaluate({"provider": "a", "model": "m", "attributes": {1: True}})
-    with pytest.raises(TypeError):
-        p.evaluate({"provider": "a", "model": "m", "attributes": {"soc2": object()}})
+    ok = {"provider": "a", "model": "m"}
+    bad = [
+        {"attributes": {"soc2": "true"}},  # a flag given as text
+        {"attributes": {"retention_days": 1.5}},  # a float
+        {"attributes": {"soc2": float("nan")}},  # never "undeclared"
+        {"attributes": {"retention_days": float("inf")}},
+        {"attributes": {"retention_days": 2**70}},  # beyond 64 bits
+        {"attributes": {1: True}},  # a key that is not text
+        {"attributes": {"soc2": object()}},
+        {"attributes": {"soc2": [True]}},  # lists never appear in a target
+        {"attributes": {"soc2": b"yes"}},
+        {"model": None},  # provider/model required
+    ]
+    for extra in bad:
+        with pytest.raises(eligo.CatalogError) as info:
+            p.evaluate({**ok, **extra})
+        assert info.value.diagnostics, extra
     with pytest.raises(ValueError):
-        p.evaluate({"provider": "a", "model": "m", "attributes": {"retention_days": 2**70}})
-    with pytest.raises(ValueError):
-        p.evaluate({"provider": "a", "model": "m"}, date="2026-02-30")
+        p.evaluate(ok, date="2026-02-30")
     deep = {"provider": "a", "model": "m", "attributes": {}}
     node = deep["attributes"]
     for _ in range(100):
         node["x"] = {}
         node = node["x"]
-    with pytest.raises(ValueError):
+    with pytest.raises(eligo.CatalogError):
         p.evaluate(deep)
+
+
+def test_not_known_cannot_be_fooled_by_nan():
+    p = eligo.compile("require !known(soc2)")
+    with pytest.raises(eligo.CatalogError):
+        p.evaluate({"provider": "a", "model": "m", "attributes": {"soc2": float("nan")}})
+    assert p.evaluate({"provider": "a", "model": "m", "attributes": {"soc2": None}}).allowed
+
+
+class Pairs(Mapping):
+    """A mapping whose items() lists a key twice (as JSON text can)."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __getitem__(self, key):
+        return next(v for k, v in self.pairs if k == key)
+
+    def __iter__(self):
+        return (k for k, _ in self.pairs)
+
+    def __len__(self):
+        return len(self.pairs)
+
+
+def test_a_key_given_twice_is_refused_as_in_json():
+    p = eligo.compile("require soc2")
+    m = Pairs([("provider", "evil"), ("model", "m"), ("attributes", {"soc2": False}),
+               ("provider", "good"), ("attributes", {"soc2": True})])
+    for call in (p.evaluate, lambda x: p.filter([x]), lambda x: eligo.Catalog.from_targets([x])):
+        with pytest.raises(eligo.CatalogError) as info:
+            call(m)
+        assert "is given twice" in str(info.value)
+
+
+def test_other_mappings_are_read_as_callers_read_them():
+    p = eligo.compile("require soc2")
+    m = Pairs([("provider", "a"), ("model", "m"), ("attributes", Pairs([("soc2", True)]))])
+    assert p.evaluate(m).allowed
+    assert p.filter([m]) == [m]
+
+
+def test_errors_name_the_target_and_field():
+    p = eligo.compile("require soc2")
+    good = {"provider": "a", "model": "m"}
+    with pytest.raises(eligo.CatalogError) as info:
+        p.filter([good, good, {"provider": "b", "model": "m", "attributes": {"retention_days": 0.5}}])
+    assert "`targets[2].attributes.retention_days`" in str(info.value)
+
+
+def test_exceptions_pickle_with_their_diagnostics():
+    import pickle
+
+    with pytest.raises(eligo.PolicyCompileError) as info:
+        eligo.compile("require soc3")
+    assert type(info.value).__module__ == "eligo"
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is eligo.PolicyCompileError
+    assert again.diagnostics == info.value.diagnostics
+
+
+def test_from_json_reads_json_only():
+    with pytest.raises(eligo.CatalogError):
+        eligo.Catalog.from_json("providers: {targets: []}", name="x.yaml")
+
+
+def test_route_pin_and_model_must_agree(catalog):
+    p = eligo.compile("require soc2")
+    assert not p.route(catalog, "gpt-4o", pin="azure/gpt-4o").blocked
+    with pytest.raises(eligo.RequestError) as info:
+        p.route(catalog, "gpt-4o", pin="deepseek/deepseek-v3.2")
+    assert "serves the model `deepseek-v3.2`, not `gpt-4o`" in str(info.value)
 
 
 def test_unknown_model_is_a_request_error(catalog):
