@@ -322,32 +322,93 @@ pub(crate) fn suggest<'a>(
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
+    let m = b.len();
+    // Three rows of the matrix: two back (for transpositions), the last one
+    // and the one being filled.
+    let mut before: Vec<usize> = vec![0; m + 1];
+    let mut last: Vec<usize> = (0..=m).collect();
+    let mut row: Vec<usize> = vec![0; m + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
         }
+        for j in 1..=m {
+            let cb = b.get(j - 1).copied();
+            let cost = usize::from(Some(ca) != cb);
+            let deletion = last.get(j).map_or(usize::MAX, |v| v + 1);
+            let insertion = row.get(j - 1).map_or(usize::MAX, |v| v + 1);
+            let substitution = last.get(j - 1).map_or(usize::MAX, |v| v + cost);
+            let mut v = deletion.min(insertion).min(substitution);
+            let transposed =
+                i > 0 && j > 1 && b.get(j - 2) == Some(&ca) && a.get(i - 1).copied() == cb;
+            if transposed {
+                if let Some(t) = before.get(j - 2) {
+                    v = v.min(t + 1);
+                }
+            }
+            if let Some(cell) = row.get_mut(j) {
+                *cell = v;
+            }
+        }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    d[n][m]
+    last.get(m).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The textbook full-matrix optimal string alignment distance.
+    fn osa_reference(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[n][m]
+    }
+
+    #[test]
+    fn edit_distance_agrees_with_the_full_matrix() {
+        // Every pair of strings of up to 4 letters over a 3-letter alphabet.
+        let mut words = vec![String::new()];
+        for len in 1..=4 {
+            let mut k = 0usize;
+            while k < 3usize.pow(len) {
+                let mut w = String::new();
+                let mut x = k;
+                for _ in 0..len {
+                    w.push(['a', 'b', 'c'][x % 3]);
+                    x /= 3;
+                }
+                words.push(w);
+                k += 1;
+            }
+        }
+        for a in &words {
+            for b in &words {
+                assert_eq!(edit_distance(a, b), osa_reference(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn suggestions() {

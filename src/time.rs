@@ -98,7 +98,7 @@ impl std::str::FromStr for Date {
     fn from_str(s: &str) -> Result<Date, DateError> {
         let bad = || DateError(format!("`{s}` is not a date of the form YYYY-MM-DD"));
         let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
             return Err(bad());
         }
         let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {

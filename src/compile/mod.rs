@@ -366,10 +366,11 @@ impl Program {
                 ),
                 Op::And(n) | Op::Or(n) => {
                     let at = stack.len().saturating_sub(n as usize);
+                    let operands = stack.get(at..).unwrap_or(&[]);
                     let v = if matches!(op, Op::And(_)) {
-                        stack[at..].iter().all(|&x| x)
+                        operands.iter().all(|&x| x)
                     } else {
-                        stack[at..].iter().any(|&x| x)
+                        operands.iter().any(|&x| x)
                     };
                     stack.truncate(at);
                     stack.push(v);
@@ -377,7 +378,7 @@ impl Program {
             }
         }
         // A malformed program (never produced by `compile`) fails closed.
-        stack.len() == 1 && stack[0]
+        stack.as_slice() == [true]
     }
 
     /// The Kleene value of requirement `index` given predicate values.

@@ -63,21 +63,33 @@ pub fn evaluate(policy: &ast::Policy, schema: &Schema, target: &Target) -> Refer
                 let i = field_index(*field);
                 let names = items.iter().map(|s| s.value.as_str());
                 match action {
-                    ListAction::Allow => allow[i].get_or_insert_with(Vec::new).extend(names),
-                    ListAction::Deny => deny[i].extend(names),
+                    ListAction::Allow => {
+                        if let Some(a) = allow.get_mut(i) {
+                            a.get_or_insert_with(Vec::new).extend(names);
+                        }
+                    }
+                    ListAction::Deny => {
+                        if let Some(d) = deny.get_mut(i) {
+                            d.extend(names);
+                        }
+                    }
                 }
             }
             _ => {}
         }
     }
     let fields = [target.provider(), target.model()];
-    let lists_pass = (0..2).all(|i| {
-        let allowed = match &allow[i] {
-            Some(list) if !list.is_empty() => list.contains(&fields[i]),
-            _ => true,
-        };
-        allowed && !deny[i].contains(&fields[i])
-    });
+    let lists_pass = allow
+        .iter()
+        .zip(&deny)
+        .zip(fields)
+        .all(|((allow, deny), field)| {
+            let allowed = match allow {
+                Some(list) if !list.is_empty() => list.contains(&field),
+                _ => true,
+            };
+            allowed && !deny.contains(&field)
+        });
     ReferenceVerdict {
         allowed: lists_pass && requirements.iter().all(|v| *v == Tri::True),
         requirements,

@@ -40,14 +40,15 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
     let mut semicolons = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b'#' => {
                 // A comment ends at LF or at a lone CR, as in the grammar.
-                let end = source[i..]
-                    .find(['\n', '\r'])
+                let end = source
+                    .get(i..)
+                    .and_then(|rest| rest.find(['\n', '\r']))
                     .map_or(source.len(), |n| i + n);
-                let text = &source[i + 1..end];
+                let text = source.get(i + 1..end).unwrap_or("");
                 comments.push(Comment {
                     text: text.to_string(),
                     span: Span::new(i, i + 1 + text.len()),
@@ -58,8 +59,8 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
                 // Strings end at the closing quote or, unterminated, at the
                 // end of the line (the grammar forbids line ends in strings).
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                while let Some(&b) = bytes.get(i).filter(|&&b| b != b'"' && b != b'\n') {
+                    i += if b == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
             }
