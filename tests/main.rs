@@ -9,6 +9,7 @@
 //! - `catalogs`: the catalog readers and their errors;
 //! - `routing`: gateway decisions, events, layering, preview and diff;
 //! - `cli`: the `eligo` command run as a process, every subcommand;
+//! - `hostile`: hostile inputs, each with its documented outcome;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
 //!   (`ELIGO_BLESS=1` rewrites them).
 
@@ -20,6 +21,8 @@ mod cli;
 mod common;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
+#[path = "main/hostile.rs"]
+mod hostile;
 #[path = "main/properties.rs"]
 mod properties;
 #[path = "main/routing.rs"]

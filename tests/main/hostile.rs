@@ -1,0 +1,196 @@
+//! Hostile inputs, one test each, with the documented outcome: a clear
+//! error or a bounded result, never a panic, a hang or unbounded memory.
+//!
+//! | input | outcome |
+//! |---|---|
+//! | nesting 100,000 deep (`(`, `[`, `!`) | `syntax/too-deep`, before the recursive parser runs |
+//! | a 10 MB policy | `syntax/too-large` (text) or `io/too-large` (file), limit 1 MiB |
+//! | a million requirements | cannot fit in 1 MiB; the most that fit (~70,000) compile and evaluate |
+//! | integers beyond 64 bits | `syntax/integer-out-of-range` |
+//! | negative / huge retention days | `compile/negative-retention`; `i64::MAX` compiles and works |
+//! | non-UTF-8 bytes in a file | `syntax/invalid-utf8` pointing at the first bad byte |
+//! | NUL in a policy | a syntax error at the NUL |
+//! | a byte order mark, CRLF line ends | accepted; the same policy as without |
+//! | look-alike Unicode identifiers | a syntax error whose help names the look-alike |
+//! | duplicate keys, wrong types in catalogs | `catalog/…` errors naming target and field |
+//! | a catalog of a million targets | read, encoded and filtered |
+//! | a target id of 1 MB | `catalog/…` error: over the 1 KiB name limit |
+
+use eligo::{Catalog, Policy, Target};
+
+fn codes(e: &eligo::Error) -> Vec<&'static str> {
+    e.diagnostics().iter().map(|d| d.code()).collect()
+}
+
+#[test]
+fn nesting_100_000_deep_is_refused_before_parsing() {
+    for (open, close) in [("(", ")"), ("!", "")] {
+        let src = format!(
+            "require {}soc2{}",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let err = Policy::compile(&src).unwrap_err();
+        assert_eq!(codes(&err), ["syntax/too-deep"], "{err}");
+    }
+    let list = format!(
+        "require region in {}\"eu\"{}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert_eq!(
+        codes(&Policy::compile(&list).unwrap_err()),
+        ["syntax/too-deep"]
+    );
+}
+
+#[test]
+fn a_10_mb_policy_is_refused() {
+    let src = "require soc2;\n".repeat(10 << 20 >> 4);
+    assert!(src.len() >= 10 << 20 >> 1);
+    let err = Policy::compile(&src).unwrap_err();
+    assert_eq!(codes(&err), ["syntax/too-large"], "{err}");
+    let dir = std::env::temp_dir().join(format!("eligo-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.pol");
+    std::fs::write(&path, &src).unwrap();
+    let err = Policy::from_file(&path).unwrap_err();
+    assert_eq!(codes(&err), ["io/too-large"], "{err}");
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn as_many_requirements_as_fit_compile_and_evaluate() {
+    // A million requirements cannot fit in the 1 MiB limit; the most that
+    // do, all distinct, compile and decide.
+    let mut src = String::new();
+    let mut n = 0u64;
+    while src.len() < (1 << 20) - 64 {
+        src.push_str(&format!("require retention_days != {n};\n"));
+        n += 1;
+    }
+    assert!(n > 30_000, "{n}");
+    let policy = Policy::compile(&src).unwrap();
+    assert_eq!(policy.requirement_count() as u64, n);
+    let ok = Target::builder("p", "m").attr("retention_days", -1).build();
+    assert!(policy.evaluate(&ok).is_allowed());
+    let bad = Target::builder("p", "m").attr("retention_days", 7).build();
+    let v = policy.evaluate(&bad);
+    assert_eq!(v.failures().len(), 1);
+    assert_eq!(v.failures()[0].text(), "require retention_days != 7");
+}
+
+#[test]
+fn integers_beyond_64_bits() {
+    let err = Policy::compile("max_retention_days 9223372036854775808").unwrap_err();
+    assert_eq!(codes(&err), ["syntax/integer-out-of-range"], "{err}");
+    let err = Policy::compile("require retention_days > -99999999999999999999").unwrap_err();
+    assert_eq!(codes(&err), ["syntax/integer-out-of-range"], "{err}");
+}
+
+#[test]
+fn negative_and_huge_retention_days() {
+    let err = Policy::compile("max_retention_days -1").unwrap_err();
+    assert_eq!(codes(&err), ["compile/negative-retention"], "{err}");
+    let policy = Policy::compile("max_retention_days 9223372036854775807").unwrap();
+    let t = Target::builder("p", "m")
+        .attr("retention_days", i64::MAX)
+        .build();
+    assert!(policy.evaluate(&t).is_allowed());
+    let err = Catalog::from_json(
+        r#"{"targets": [{"provider": "a", "model": "m", "attributes": {"retention_days": -1}}]}"#,
+        "c.json",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("must be 0 or more"), "{err}");
+}
+
+#[test]
+fn non_utf8_nul_bom_and_crlf() {
+    let dir = std::env::temp_dir().join(format!("eligo-hostile-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.pol");
+    std::fs::write(&path, b"require soc2; # caf\xe9\n").unwrap();
+    let err = Policy::from_file(&path).unwrap_err();
+    assert_eq!(codes(&err), ["syntax/invalid-utf8"], "{err}");
+    assert!(err.to_string().contains("latin1.pol:1:20"), "{err}");
+    std::fs::remove_file(&path).unwrap();
+
+    let err = Policy::compile("require soc2\0;").unwrap_err();
+    assert!(codes(&err)[0].starts_with("syntax/"), "{err}");
+
+    let plain = Policy::compile("require soc2;\nrequire gdpr;\n").unwrap();
+    for variant in [
+        "\u{FEFF}require soc2;\nrequire gdpr;\n",
+        "require soc2;\r\nrequire gdpr;\r\n",
+    ] {
+        let p = Policy::compile(variant).unwrap();
+        assert_eq!(p.fingerprint(), plain.fingerprint(), "{variant:?}");
+    }
+}
+
+#[test]
+fn lookalike_identifiers_are_named() {
+    // Cyrillic `о` in `sоc2`.
+    let err = Policy::compile("require s\u{43e}c2").unwrap_err();
+    let text = err.to_string();
+    assert!(codes(&err)[0].starts_with("syntax/"), "{text}");
+    assert!(text.contains("U+043E"), "{text}");
+}
+
+#[test]
+fn catalogs_with_duplicate_keys_and_wrong_types() {
+    let err = Catalog::from_json(
+        r#"{"targets": [{"provider": "a", "model": "m", "attributes": {"soc2": true, "soc2": false}}]}"#,
+        "dup.json",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("given twice"), "{err}");
+    let err = Catalog::from_json(
+        r#"{"targets": [{"provider": "a", "model": "m", "attributes": {"soc2": "yes", "retention_days": "30"}}]}"#,
+        "types.json",
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("target #1") && text.contains("attributes.soc2"),
+        "{text}"
+    );
+    assert!(text.contains("attributes.retention_days"), "{text}");
+}
+
+#[test]
+fn a_catalog_of_a_million_targets() {
+    let mut json = String::from("{\"targets\": [");
+    for i in 0..1_000_000u32 {
+        if i > 0 {
+            json.push(',');
+        }
+        let soc2 = i % 2 == 0;
+        json.push_str(&format!(
+            "{{\"provider\":\"p{i}\",\"model\":\"m\",\"attributes\":{{\"soc2\":{soc2}}}}}"
+        ));
+    }
+    json.push_str("]}");
+    let catalog = Catalog::from_json(&json, "million.json").unwrap();
+    assert_eq!(catalog.len(), 1_000_000);
+    let policy = Policy::compile("require soc2").unwrap();
+    let encoded = policy.encode_catalog(&catalog, None);
+    assert_eq!(encoded.allowed_count(), 500_000);
+    assert_eq!(encoded.allowed_indices().nth(1), Some(2));
+}
+
+#[test]
+fn a_target_id_of_1_mb() {
+    let id = "x".repeat(1 << 20);
+    let err = Catalog::from_json(
+        &format!(r#"{{"targets": [{{"id": "{id}", "provider": "a", "model": "m"}}]}}"#),
+        "huge.json",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("more than the limit"), "{err}");
+    assert!(
+        err.to_string().len() < 10_000,
+        "the message does not repeat the id"
+    );
+}
