@@ -178,8 +178,17 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_allowed(&self, target: &Target) -> bool {
+        self.passes(target, None)
+    }
+
+    /// Whether the program passes `target`, evidence read as of `date` (or
+    /// today): the one place the fast check is made.
+    fn passes(&self, target: &Target, date: Option<Date>) -> bool {
         let p = &self.inner.program;
-        p.passes(&p.encode(target))
+        match date {
+            Some(d) => p.passes(&p.encode_on(target, d)),
+            None => p.passes(&p.encode(target)),
+        }
     }
 
     /// [`Policy::is_allowed`] with expiring evidence read as of `date`.
@@ -193,8 +202,7 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_allowed_on(&self, target: &Target, date: Date) -> bool {
-        let p = &self.inner.program;
-        p.passes(&p.encode_on(target, date))
+        self.passes(target, Some(date))
     }
 
     /// Evaluates the policy on `target`; a blocked verdict lists every failed
@@ -209,11 +217,7 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate(&self, target: &Target) -> Verdict {
-        if self.is_allowed(target) {
-            Verdict::allow()
-        } else {
-            eval::explain(&self.inner.ir, &self.inner.program, target, None)
-        }
+        self.evaluate_at(target, None)
     }
 
     /// Evaluates the policy on `target` with expiring evidence read as of
@@ -228,19 +232,24 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate_on(&self, target: &Target, date: Date) -> Verdict {
-        let p = &self.inner.program;
-        if p.passes(&p.encode_on(target, date)) {
-            Verdict::allow()
-        } else {
-            eval::explain(&self.inner.ir, p, target, Some(date))
-        }
+        self.evaluate_at(target, Some(date))
     }
 
-    /// Evaluates with an optional date: `None` reads evidence as of today.
-    pub(crate) fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
-        match date {
-            Some(d) => self.evaluate_on(target, d),
-            None => self.evaluate(target),
+    /// [`Policy::evaluate`] or [`Policy::evaluate_on`], as `date` says:
+    /// `None` reads evidence as of today. Only a blocked target pays for the
+    /// explanation.
+    ///
+    /// ```
+    /// let policy = eligo::compile("require soc2")?;
+    /// let t = eligo::Target::new("p", "m");
+    /// assert_eq!(policy.evaluate_at(&t, None), policy.evaluate(&t));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
+        if self.passes(target, date) {
+            Verdict::allow()
+        } else {
+            eval::explain(&self.inner.ir, &self.inner.program, target, date)
         }
     }
 

@@ -116,14 +116,7 @@ const MAX_KEYS: usize = 100_000;
 /// A Python value that cannot be a target, with where it is.
 fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {
     let d = crate::Diagnostic::error("catalog/invalid-target", format!("`{path}`: {message}"));
-    let e = crate::Error::new(vec![d], None);
-    let py_err = CatalogError::new_err(e.render(false).trim_end().to_string());
-    Python::attach(|py| {
-        if let Ok(d) = to_py(py, &e.to_json()) {
-            let _ = py_err.value(py).setattr("diagnostics", d);
-        }
-    });
-    py_err
+    Python::attach(|py| to_py_err(py, &crate::Error::single(d)))
 }
 
 /// A Python value as JSON for the library's strict target reader: mappings
@@ -515,10 +508,7 @@ impl PyPolicy {
     ) -> PyResult<PyVerdict> {
         let t = to_target(py, target, "target")?;
         let date = parse_date(date)?;
-        let v = match date {
-            Some(d) => self.inner.evaluate_on(&t, d),
-            None => self.inner.evaluate(&t),
-        };
+        let v = self.inner.evaluate_at(&t, date);
         verdict(py, t.id(), &v)
     }
 

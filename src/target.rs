@@ -154,7 +154,8 @@ impl Target {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_json(text: &str, name: &str) -> Result<Target, crate::Error> {
-        Target::from_json_named(text, name)
+        let value = crate::catalog::parse_json(text, name)?;
+        Target::from_json_value(&value, name)
     }
 
     /// Reads one target from a JSON file (at most
@@ -167,7 +168,7 @@ impl Target {
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Target, crate::Error> {
         let path = path.as_ref();
         let text = crate::policy::read_text(path, crate::catalog::MAX_CATALOG_BYTES)?;
-        Target::from_json_named(&text, &path.display().to_string())
+        Target::from_json(&text, &path.display().to_string())
     }
 
     /// Reads one target from an already parsed JSON value (as bindings
@@ -188,11 +189,6 @@ impl Target {
                 Some(crate::SourceText::new(name, "")),
             )
         })
-    }
-
-    fn from_json_named(text: &str, name: &str) -> Result<Target, crate::Error> {
-        let value = crate::catalog::parse_json(text, name)?;
-        Target::from_json_value(&value, name)
     }
 
     /// A target with no declared attributes and the id `provider/model`.

@@ -268,8 +268,7 @@ fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
                 }
                 match attribute(key, value) {
                     Ok(None) => {}
-                    Ok(Some((v, None))) => t.set(key.clone(), v),
-                    Ok(Some((v, Some(expires)))) => t.set_expiring(key.clone(), v, expires),
+                    Ok(Some((v, expires))) => declare(&mut t, key, v, expires),
                     Err(msg) => p.target("catalog/bad-attribute", i, Some(&id), &field, msg),
                 }
             }
@@ -283,6 +282,14 @@ fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
         ),
     }
     (p.diags.len() == before).then_some(t)
+}
+
+/// Declares an attribute read by [`attribute`], expiring or not.
+pub(super) fn declare(t: &mut Target, name: &str, value: Value, expires: Option<Date>) {
+    match expires {
+        Some(e) => t.set_expiring(name, value, e),
+        None => t.set(name, value),
+    }
 }
 
 /// Reads one attribute value: `null` (undeclared), a scalar, or expiring

@@ -24,7 +24,7 @@
 
 use serde_json::Value as J;
 
-use super::eligo::{attribute, object, target_head};
+use super::eligo::{attribute, declare, object, target_head};
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::target::{Target, Value};
@@ -147,10 +147,7 @@ fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
                             (true, Value::Flag(b)) => Value::Flag(!b),
                             (_, v) => v,
                         };
-                        match expires {
-                            Some(e) => t.set_expiring(name, v, e),
-                            None => t.set(name, v),
-                        }
+                        declare(&mut t, name, v, expires);
                     }
                     Err(msg) => p.target("catalog/bad-attribute", i, Some(&id), &field, msg),
                 }

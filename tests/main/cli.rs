@@ -43,6 +43,12 @@ fn eligo(args: &[&str]) -> Run {
     eligo_with(args, "")
 }
 
+/// Asserts that `text` contains `needle`, showing `text` when not.
+#[track_caller]
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}
+
 #[track_caller]
 fn expect_code(r: &Run, code: i32) {
     assert_eq!(
@@ -111,7 +117,7 @@ fn every_subcommand_has_help_with_an_example() {
     }
     let r = eligo(&["--help"]);
     expect_code(&r, 0);
-    assert!(r.stdout.contains("Exit status:"), "{}", r.stdout);
+    has(&r.stdout, "Exit status:");
 }
 
 #[test]
@@ -227,34 +233,26 @@ fn lint_errors_exit_1_with_rendered_diagnostics() {
     );
     let r = eligo(&["lint", bad.path(), "policies/soc2.pol"]);
     expect_code(&r, 1);
-    assert!(r.stdout.contains("error[syntax/"), "{}", r.stdout);
+    has(&r.stdout, "error[syntax/");
     assert!(
         r.stdout.contains(&format!("{}:3:", bad.path())),
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("2 files checked: 1 error, 0 warnings"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, "2 files checked: 1 error, 0 warnings");
     let fixed = Scratch::new("typo.pol", "require gdpr and soc3;\n");
     let r = eligo(&["lint", fixed.path()]);
     expect_code(&r, 1);
-    assert!(
-        r.stdout.contains("error[compile/unknown-attribute]"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("did you mean `soc2`?"), "{}", r.stdout);
+    has(&r.stdout, "error[compile/unknown-attribute]");
+    has(&r.stdout, "did you mean `soc2`?");
 }
 
 #[test]
 fn lint_unreadable_input_exits_2() {
     let r = eligo(&["lint", "policies/missing.pol"]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("error[io/read-failed]"), "{}", r.stderr);
-    assert!(r.stderr.contains("policies/missing.pol"), "{}", r.stderr);
+    has(&r.stderr, "error[io/read-failed]");
+    has(&r.stderr, "policies/missing.pol");
     let r = eligo(&[
         "lint",
         "policies/soc2.pol",
@@ -268,12 +266,8 @@ fn lint_unreadable_input_exits_2() {
 fn lint_reads_stdin() {
     let r = eligo_with(&["lint", "-"], "require soc2 and !soc2\n");
     expect_code(&r, 0);
-    assert!(
-        r.stdout.contains("warning[lint/never-passes]"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("--> <stdin>:1:1"), "{}", r.stdout);
+    has(&r.stdout, "warning[lint/never-passes]");
+    has(&r.stdout, "--> <stdin>:1:1");
 }
 
 #[test]
@@ -288,19 +282,11 @@ fn lint_with_a_catalog_reports_metadata_gaps() {
     ]);
     expect_code(&r, 0);
     snapshot("cli_lint_catalog.txt", &r.stdout);
-    assert!(
-        r.stdout.contains("warning[lint/metadata-gap]"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, "warning[lint/metadata-gap]");
     let typo = Scratch::new("typo-list.pol", "allow provider [\"azur\", \"onprem\"];\n");
     let r = eligo(&["lint", typo.path(), "--catalog", "policies/catalog.json"]);
-    assert!(
-        r.stdout.contains("warning[lint/unmatched-entry]"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("did you mean `azure`?"), "{}", r.stdout);
+    has(&r.stdout, "warning[lint/unmatched-entry]");
+    has(&r.stdout, "did you mean `azure`?");
 }
 
 // ------------------------------------------------------------------ fmt
@@ -399,8 +385,8 @@ fn fmt_stdin_to_stdout_and_syntax_errors() {
     assert_eq!(r.stdout, "deny model [\"a\", \"b\"];\n");
     let r = eligo_with(&["fmt", "-"], "require soc2 or;");
     expect_code(&r, 2);
-    assert!(r.stderr.contains("error[syntax/"), "{}", r.stderr);
-    assert!(r.stderr.contains("<stdin>:1:16"), "{}", r.stderr);
+    has(&r.stderr, "error[syntax/");
+    has(&r.stderr, "<stdin>:1:16");
 }
 
 // ------------------------------------------------------------------ test
@@ -409,16 +395,8 @@ fn fmt_stdin_to_stdout_and_syntax_errors() {
 fn test_runs_the_shipped_test_files() {
     let r = eligo(&["test", "policies/tests"]);
     expect_code(&r, 0);
-    assert!(
-        r.stdout.contains("policies/tests/regulated-routing.toml"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("test result: ok. 5 passed, 0 failed"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, "policies/tests/regulated-routing.toml");
+    has(&r.stdout, "test result: ok. 5 passed, 0 failed");
 }
 
 #[test]
@@ -508,11 +486,7 @@ fn a_test_file_that_cannot_run_is_not_reported_as_ok() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stderr.contains("policies/tests/missing.toml"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "policies/tests/missing.toml");
 }
 
 #[test]
@@ -523,7 +497,7 @@ fn invalid_test_files_exit_2_naming_the_problem() {
     );
     let r = eligo(&["test", file.path()]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("nowhere.pol"), "{}", r.stderr);
+    has(&r.stderr, "nowhere.pol");
 
     let policy = repo_path("policies/soc2.pol");
     let file = Scratch::new(
@@ -532,17 +506,9 @@ fn invalid_test_files_exit_2_naming_the_problem() {
     );
     let r = eligo(&["test", file.path()]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("unknown key `expct`"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("`expect` must be \"allow\" or \"block\""),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("the file gives no `catalog`"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "unknown key `expct`");
+    has(&r.stderr, "`expect` must be \"allow\" or \"block\"");
+    has(&r.stderr, "the file gives no `catalog`");
     let file = Scratch::new(
         "invalid3.toml",
         &format!(
@@ -613,11 +579,7 @@ fn check_target_from_stdin_catalog_and_json_output() {
         "azure/gpt-4",
     ]);
     expect_code(&r, 2);
-    assert!(
-        r.stderr.contains("did you mean `azure/gpt-4o`?"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "did you mean `azure/gpt-4o`?");
 }
 
 #[test]
@@ -629,12 +591,8 @@ fn check_bad_target_json_is_a_diagnostic() {
         r#"{"provider": "a", "model": "m", "attributes": {"soc2": "yes"}}"#,
     ]);
     expect_code(&r, 2);
-    assert!(
-        r.stderr.contains("error[catalog/invalid-target]"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("`--target`"), "{}", r.stderr);
+    has(&r.stderr, "error[catalog/invalid-target]");
+    has(&r.stderr, "`--target`");
     assert!(
         r.stderr
             .contains("field `attributes.soc2`: must be true or false"),
@@ -643,7 +601,7 @@ fn check_bad_target_json_is_a_diagnostic() {
     );
     let r = eligo(&["check", "policies/soc2.pol", "--target", "{\"provider\": "]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("catalog/invalid-json"), "{}", r.stderr);
+    has(&r.stderr, "catalog/invalid-json");
 }
 
 // ------------------------------------------------------------------ preview
@@ -703,7 +661,7 @@ fn preview_model_filter_json_and_colours() {
         "--color",
         "always",
     ]);
-    assert!(r.stdout.contains("\x1b[1;32mallow\x1b[0m"), "{}", r.stdout);
+    has(&r.stdout, "\x1b[1;32mallow\x1b[0m");
 
     let r = eligo(&[
         "preview",
@@ -714,7 +672,7 @@ fn preview_model_filter_json_and_colours() {
         "gpt-4",
     ]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("did you mean `gpt-4o`?"), "{}", r.stderr);
+    has(&r.stderr, "did you mean `gpt-4o`?");
 }
 
 #[test]
@@ -724,7 +682,7 @@ fn preview_exits_1_when_nothing_is_allowed() {
         "require soc2 and !soc2",
     );
     expect_code(&r, 1);
-    assert!(r.stdout.contains(": 0 allowed, 14 blocked"), "{}", r.stdout);
+    has(&r.stdout, ": 0 allowed, 14 blocked");
 }
 
 #[test]
@@ -736,14 +694,10 @@ fn preview_reports_bad_inputs_with_their_file() {
         "tests/data/catalogs/bad.json",
     ]);
     expect_code(&r, 2);
-    assert!(
-        r.stderr.contains("tests/data/catalogs/bad.json"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "tests/data/catalogs/bad.json");
     let r = eligo(&["preview", "-", "--catalog", "-"]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("only once"), "{}", r.stderr);
+    has(&r.stderr, "only once");
 }
 
 // ------------------------------------------------------------------ route
@@ -766,14 +720,14 @@ fn route_automatic_keeps_the_compliant_targets_in_order() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains(
-            "route to, in order:\n  1. together-ai/deepseek-v3.2\n  2. nebius/deepseek-v3.2\n"
-        ),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "route to, in order:\n  1. together-ai/deepseek-v3.2\n  2. nebius/deepseek-v3.2\n",
     );
-    assert!(r.stdout.contains("non-compliant candidates:\n  deepseek/deepseek-v3.2 (removed)\n    require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
+    has(
+        &r.stdout,
+        "non-compliant candidates:\n  deepseek/deepseek-v3.2 (removed)\n    require soc2  unknown  undeclared: soc2\n",
+    );
     assert!(!r.stdout.contains("security event"), "{}", r.stdout);
 }
 
@@ -808,17 +762,9 @@ fn route_pinned_non_compliant_target_is_blocked_with_the_403_body_and_event() {
         "deepseek/deepseek-v3.2",
     ]);
     expect_code(&r, 1);
-    assert!(
-        r.stdout.contains("response body (HTTP 403):"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("\"code\": \"no_compliant_provider\""),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("security event:"), "{}", r.stdout);
+    has(&r.stdout, "response body (HTTP 403):");
+    has(&r.stdout, "\"code\": \"no_compliant_provider\"");
+    has(&r.stdout, "security event:");
 }
 
 #[test]
@@ -832,13 +778,9 @@ fn route_warn_mode_passes_and_shows_the_event() {
         "gpt-4o",
     ]);
     expect_code(&r, 0);
-    assert!(r.stdout.contains("(warn mode)"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("(kept: its failures are in warn mode)"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("security event:"), "{}", r.stdout);
+    has(&r.stdout, "(warn mode)");
+    has(&r.stdout, "(kept: its failures are in warn mode)");
+    has(&r.stdout, "security event:");
 }
 
 #[test]
@@ -852,7 +794,7 @@ fn route_request_errors_exit_2() {
         "gpt-4",
     ]);
     expect_code(&r, 2);
-    assert!(r.stderr.contains("gpt-4o"), "{}", r.stderr);
+    has(&r.stderr, "gpt-4o");
     let r = eligo(&[
         "route",
         "policies/soc2.pol",
@@ -893,12 +835,11 @@ fn diff_lists_newly_allowed_and_blocked() {
         "policies/catalog.json",
     ]);
     expect_code(&r, 1);
-    assert!(
-        r.stdout.contains(": 2 newly allowed, 0 newly blocked"),
-        "{}",
-        r.stdout
+    has(&r.stdout, ": 2 newly allowed, 0 newly blocked");
+    has(
+        &r.stdout,
+        "  + onprem/deepseek-v3.2  (was blocked by)\n      require soc2  unknown  undeclared: soc2\n",
     );
-    assert!(r.stdout.contains("  + onprem/deepseek-v3.2  (was blocked by)\n      require soc2  unknown  undeclared: soc2\n"), "{}", r.stdout);
 
     let r = eligo(&[
         "diff",
@@ -922,9 +863,5 @@ fn diff_lists_newly_allowed_and_blocked() {
         "policies/catalog.json",
     ]);
     expect_code(&r, 0);
-    assert!(
-        r.stdout.contains(": 0 newly allowed, 0 newly blocked"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, ": 0 newly allowed, 0 newly blocked");
 }

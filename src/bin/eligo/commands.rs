@@ -117,19 +117,7 @@ pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
         } else {
             changed += 1;
         }
-        if file == "-" {
-            if a.check {
-                if !same {
-                    cx.out.push_str(&format!(
-                        "would reformat {name}{}\n",
-                        first_difference(&text, &formatted)
-                    ));
-                    status = status.max(Status::Failure);
-                }
-            } else {
-                cx.out.push_str(&formatted);
-            }
-        } else if a.check {
+        if a.check {
             if !same {
                 cx.out.push_str(&format!(
                     "would reformat {name}{}\n",
@@ -137,6 +125,8 @@ pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
                 ));
                 status = status.max(Status::Failure);
             }
+        } else if file == "-" {
+            cx.out.push_str(&formatted);
         } else if !same {
             if let Err(e) = write_atomically(file, &formatted) {
                 status = status.max(cx.usage(&format!("cannot write `{file}`: {e}")));
@@ -324,10 +314,7 @@ pub fn check(cx: &mut Ctx, a: &CheckArgs) -> Status {
         Ok(t) => t,
         Err(s) => return s,
     };
-    let v = match a.opts.date {
-        Some(d) => policy.evaluate_on(&target, d),
-        None => policy.evaluate(&target),
-    };
+    let v = policy.evaluate_at(&target, a.opts.date);
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&serde_json::json!({
             "policy": policy.display_name(),
