@@ -1,18 +1,23 @@
-//! Core costs: parse, compile, evaluate one target, explain one blocked
-//! target, route one request, and decide a 10,000-target catalog.
+//! The engine's costs, one benchmark each: parse, compile, evaluate one
+//! target, explain one blocked target, encode a catalog, filter 100 /
+//! 10,000 / 1,000,000 targets, route one request, and the memory read
+//! bandwidth the large filter is bound by (measured in the same run).
 //!
 //! Run with `cargo bench --bench engine` (add `-- --quick` for a short run).
+//! BENCHMARKS.md explains every number.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eligo::{Catalog, Policy, Request, Target};
 
+/// The policy the performance goals are stated for.
 const POLICY: &str = "require soc2 or iso27001; require !trains_on_prompts; \
                       require !logs_prompts; require gdpr; max_retention_days 0";
 
+/// `n` random targets, about 20% of attributes undeclared (the same
+/// generator as the peer comparison in `benches/peers`).
 fn targets(n: usize) -> Vec<Target> {
-    // A small deterministic generator: about 20% of attributes undeclared.
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
         state ^= state << 13;
@@ -30,29 +35,43 @@ fn targets(n: usize) -> Vec<Target> {
                 "logs_prompts",
                 "gdpr",
             ] {
-                let r = next() % 10;
-                if r >= 2 {
-                    t.set(name, r % 2 == 0 || name == "soc2");
+                if next() % 10 >= 2 {
+                    // Mostly the compliant value, so that a good share of
+                    // targets pass and the filter's result is not trivial.
+                    let compliant = !name.ends_with("prompts");
+                    t.set(
+                        name,
+                        if next() % 10 < 8 {
+                            compliant
+                        } else {
+                            !compliant
+                        },
+                    );
                 }
             }
             if next() % 10 >= 2 {
-                t.set("retention_days", (next() % 3) as i64);
+                t.set("retention_days", if next() % 10 < 7 { 0i64 } else { 30 });
             }
             t
         })
         .collect()
 }
 
-fn bench(c: &mut Criterion) {
+fn language(c: &mut Criterion) {
     c.bench_function("parse", |b| {
         b.iter(|| eligo::syntax::parse(black_box(POLICY)))
     });
-    let shipped = std::fs::read_to_string("policies/regulated-routing.pol").unwrap_or_default();
+    c.bench_function("compile", |b| b.iter(|| Policy::compile(black_box(POLICY))));
+    let shipped = std::fs::read_to_string("policies/regulated-routing.pol")
+        .expect("run from the repository root");
     c.bench_function("compile shipped policy", |b| {
         b.iter(|| Policy::compile(black_box(&shipped)))
     });
+}
 
+fn one_target(c: &mut Criterion) {
     let policy = Policy::compile(POLICY).expect("bench policy compiles");
+    let program = policy.program();
     let allowed = Target::builder("a", "m")
         .attr("soc2", true)
         .attr("trains_on_prompts", false)
@@ -60,29 +79,72 @@ fn bench(c: &mut Criterion) {
         .attr("gdpr", true)
         .attr("retention_days", 0)
         .build();
-    c.bench_function("evaluate one target", |b| {
+    assert!(policy.is_allowed(&allowed));
+    let row = program.encode(&allowed);
+    c.bench_function("evaluate one target (encoded row)", |b| {
+        b.iter(|| program.passes(black_box(&row)))
+    });
+    c.bench_function("evaluate one target (from attributes)", |b| {
         b.iter(|| policy.is_allowed(black_box(&allowed)))
     });
     let blocked = Target::builder("b", "m")
+        .attr("soc2", true)
         .attr("trains_on_prompts", true)
         .build();
+    assert_eq!(policy.evaluate(&blocked).failures().len(), 4);
     c.bench_function("explain one blocked target", |b| {
         b.iter(|| policy.evaluate(black_box(&blocked)))
     });
+}
+
+fn bulk(c: &mut Criterion) {
+    let policy = Policy::compile(POLICY).expect("bench policy compiles");
+    let mut group = c.benchmark_group("filter");
+    for n in [100usize, 10_000, 1_000_000] {
+        let catalog = Catalog::new(targets(n)).expect("unique ids");
+        let encoded = policy.encode_catalog(&catalog, None);
+        let allowed = encoded.filter();
+        assert!(allowed.count() > 0 && allowed.count() < n / 2 + 1);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(format!("{n} targets"), |b| {
+            b.iter(|| black_box(&encoded).filter())
+        });
+        if n == 1_000_000 {
+            // The bound: reading as many bytes as the filter reads, with
+            // nothing else to do (an XOR over the words).
+            let bytes = encoded.column_bytes();
+            let buffer: Vec<u64> = (0..bytes as u64 / 8).collect();
+            group.throughput(Throughput::Bytes(bytes as u64));
+            group.bench_function(format!("read {bytes} bytes (bandwidth bound)"), |b| {
+                b.iter(|| black_box(&buffer).iter().fold(0u64, |a, w| a ^ w))
+            });
+        }
+    }
+    group.finish();
 
     let catalog = Catalog::new(targets(10_000)).expect("unique ids");
-    c.bench_function("encode catalog 10k", |b| {
+    let mut group = c.benchmark_group("encode catalog");
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("10000 targets", |b| {
         b.iter(|| policy.encode_catalog(black_box(&catalog), None))
     });
-    let encoded = policy.encode_catalog(&catalog, None);
-    c.bench_function("filter encoded 10k", |b| {
-        b.iter(|| black_box(&encoded).allowed_indices().count())
+    group.finish();
+}
+
+fn routing(c: &mut Criterion) {
+    let policy = Policy::from_file("policies/regulated-routing.pol").expect("shipped policy");
+    let catalog = Catalog::from_file("policies/catalog.json").expect("shipped catalog");
+    let request = Request::model("gpt-4o");
+    c.bench_function("route one request (shipped catalog)", |b| {
+        b.iter(|| eligo::route(&policy, &catalog, black_box(&request)))
     });
+    let policy = Policy::compile(POLICY).expect("bench policy compiles");
+    let catalog = Catalog::new(targets(10_000)).expect("unique ids");
     let request = Request::model("m");
-    c.bench_function("route one request over 10k candidates", |b| {
+    c.bench_function("route one request (10000 candidates)", |b| {
         b.iter(|| eligo::route(&policy, &catalog, black_box(&request)))
     });
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, language, one_target, bulk, routing);
 criterion_main!(benches);

@@ -51,20 +51,46 @@
 //!
 //! # Untrusted input
 //!
-//! Policies and targets may come from people who should not be able to take
-//! a gateway down. Bad input gives an [`Error`] with diagnostics, never a
-//! panic. Limits:
+//! Policies, catalogs and targets may come from people who should not be
+//! able to take a gateway down. Bad input gives an [`Error`] with
+//! diagnostics, never a panic. Limits (`SECURITY.md` has the full table,
+//! and what is left to the caller):
 //!
-//! - policy text: at most [`syntax::MAX_SOURCE_BYTES`] (1 MiB);
-//! - nesting of parentheses, brackets and negations: at most
-//!   [`syntax::MAX_DEPTH`] (64) levels, checked before the recursive parser
-//!   runs;
-//! - integers: 64-bit signed; larger literals are an error;
+//! - policy text: at most [`syntax::MAX_SOURCE_BYTES`] (1 MiB;
+//!   `syntax/too-large`, `io/too-large` for a file); integers are 64-bit
+//!   signed (`syntax/integer-out-of-range`); at most 20 grammar errors are
+//!   reported;
+//! - nesting: parentheses and brackets at most [`syntax::MAX_DEPTH`] (64)
+//!   levels together, checked before the recursive parser runs, and
+//!   parentheses and negations at most 64 levels together, checked while the
+//!   syntax tree is built (`syntax/too-deep`);
 //! - compile time and program size grow linearly with the policy: a
-//!   requirement whose clause form would exceed [`compile::MAX_CLAUSES`]
+//!   requirement whose clause form would exceed [`compile::MAX_CLAUSES`] (64)
 //!   clauses is compiled to a mask program instead;
-//! - target JSON: duplicate attribute keys, floats, lists and objects as values
-//!   and unknown fields are errors, never silently resolved.
+//! - catalog and target files: at most [`catalog::MAX_CATALOG_BYTES`]
+//!   (256 MiB; `io/too-large`). Text already in memory is not limited: the
+//!   caller decides how much to accept;
+//! - catalogs and target JSON, in every format: lists and objects nested at
+//!   most 32 levels below the top-level value; `id`, `provider`, `model`,
+//!   `endpoint`, top-level `region` and `headquarters` at most 1024 bytes
+//!   (`catalog/too-long`; entries of a provider definition's `models` list
+//!   are not checked); whole numbers in 64-bit range; gateway YAML within the
+//!   YAML parser's default budget of nodes, events and aliases; reading stops
+//!   once 100 problems are found. Duplicate keys, floats, lists and objects
+//!   as values (other than expiring evidence) and unknown fields are errors,
+//!   never silently resolved;
+//! - policy test files: at most [`testing::MAX_TEST_FILE_BYTES`] (16 MiB);
+//! - [`lint`](lint::lint): at most [`lint::MAX_ANALYSIS_STEPS`] (2^22)
+//!   predicate evaluations comparing requirements, and no check over more
+//!   than 12 attributes at once (skipped checks get a `lint/analysis-limit`
+//!   note); at most [`lint::MAX_PER_CODE`] (100) diagnostics of one code;
+//! - the Python binding: a target mapping nested at most 32 levels, at most
+//!   100,000 keys a mapping, at most 10,000,000 targets a call, and
+//!   `Catalog.from_json` text at most 256 MiB.
+//!
+//! The number of statements, targets and attributes is bounded only by these
+//! sizes. Values built in code ([`Target::builder`], [`Catalog::new`]) are
+//! not checked against the name limits.
 //!
 //! The library has no `unsafe` code.
 //!
@@ -89,6 +115,10 @@
         clippy::indexing_slicing
     )
 )]
+
+// pest is built without its `std` feature (see Cargo.toml), and the parser
+// it generates names `::alloc`.
+extern crate alloc;
 
 pub mod ast;
 pub mod catalog;
@@ -115,7 +145,7 @@ pub use compile::{Program, Tri};
 pub use diagnostic::{
     Diagnostic, Error, ErrorKind, Label, Severity, SourceText, render_human, render_json,
 };
-pub use eval::{EncodedCatalog, Failure, Verdict};
+pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview};
 pub use route::{

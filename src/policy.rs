@@ -264,6 +264,20 @@ impl Policy {
         eval::EncodedCatalog::encode(self, catalog, date)
     }
 
+    /// This policy with its compiled program replaced: for tests that show
+    /// a broken compiler is caught. Never use it otherwise.
+    #[doc(hidden)]
+    pub fn with_program_for_testing(&self, program: Program) -> Policy {
+        Policy {
+            inner: Arc::new(Inner {
+                source: self.inner.source.clone(),
+                ast: self.inner.ast.clone(),
+                ir: self.inner.ir.clone(),
+                program,
+            }),
+        }
+    }
+
     /// A name for messages: the `policy "…"` name, else the file stem, else
     /// `unnamed`.
     pub fn display_name(&self) -> &str {

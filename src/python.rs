@@ -14,7 +14,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Value as J;
 
 use crate::{Date, ErrorKind};
@@ -408,6 +408,110 @@ impl PyDecision {
     }
 }
 
+/// A catalog encoded for one policy (`Policy.encode`).
+#[pyclass(frozen, name = "EncodedCatalog", module = "eligo")]
+struct PyEncodedCatalog {
+    inner: crate::EncodedCatalog,
+    catalog: Py<PyCatalog>,
+}
+
+#[pymethods]
+impl PyEncodedCatalog {
+    /// Decides every target in one pass over the columns. Short enough
+    /// (microseconds for 100,000 targets) that it keeps the GIL.
+    fn filter(&self, py: Python<'_>) -> PyAllowedSet {
+        PyAllowedSet {
+            inner: self.inner.filter(),
+            catalog: self.catalog.clone_ref(py),
+        }
+    }
+
+    /// Whether the target at `index` passes (the row path).
+    fn is_allowed(&self, index: usize) -> bool {
+        self.inner.is_allowed(index)
+    }
+
+    /// The catalog it encodes.
+    #[getter]
+    fn catalog(&self, py: Python<'_>) -> Py<PyCatalog> {
+        self.catalog.clone_ref(py)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EncodedCatalog({} targets, {} columns)",
+            self.inner.len(),
+            self.inner.column_count()
+        )
+    }
+}
+
+/// The targets a filter allowed, as a bitmap over catalog positions.
+#[pyclass(frozen, name = "AllowedSet", module = "eligo")]
+struct PyAllowedSet {
+    inner: crate::AllowedSet,
+    catalog: Py<PyCatalog>,
+}
+
+#[pymethods]
+impl PyAllowedSet {
+    /// Number of allowed targets.
+    fn __len__(&self) -> usize {
+        self.inner.count()
+    }
+
+    /// Whether catalog position `index` is allowed.
+    fn __contains__(&self, index: usize) -> bool {
+        self.inner.contains(index)
+    }
+
+    /// The allowed positions, in catalog order.
+    fn indices(&self) -> Vec<usize> {
+        self.inner.indices().collect()
+    }
+
+    /// The allowed target ids, in catalog order.
+    fn ids(&self, py: Python<'_>) -> Vec<String> {
+        let catalog = self.catalog.bind(py).get();
+        let targets = catalog.inner.targets();
+        self.inner
+            .indices()
+            .filter_map(|i| targets.get(i).map(|t| t.id().to_string()))
+            .collect()
+    }
+
+    /// The bitmap: bit `i % 8` of byte `i / 8` is position `i`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let n = self.inner.len().div_ceil(8);
+        let mut out: Vec<u8> = self
+            .inner
+            .as_words()
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        out.truncate(n);
+        PyBytes::new(py, &out)
+    }
+
+    /// Number of catalog positions the set ranges over.
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "AllowedSet({} of {} allowed)",
+            self.inner.count(),
+            self.inner.len()
+        )
+    }
+}
+
 /// An ordered list of provider targets.
 #[pyclass(frozen, name = "Catalog", module = "eligo")]
 struct PyCatalog {
@@ -553,6 +657,25 @@ impl PyPolicy {
         Ok(out.into_any().unbind())
     }
 
+    /// Encodes `catalog` column by column for this policy, once, for
+    /// fast repeated filtering (the bulk path).
+    #[pyo3(signature = (catalog, date = None))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        catalog: Bound<'_, PyCatalog>,
+        date: Option<&str>,
+    ) -> PyResult<PyEncodedCatalog> {
+        let date = parse_date(date)?;
+        let policy = &self.inner;
+        let c = catalog.get();
+        let inner = py.detach(|| policy.encode_catalog(&c.inner, date));
+        Ok(PyEncodedCatalog {
+            inner,
+            catalog: catalog.unbind(),
+        })
+    }
+
     /// Routes a request: `model` as an OpenAI-style `model` field
     /// (`provider/model` pins), or `pin` a target id.
     #[pyo3(signature = (catalog, model, pin = None, date = None))]
@@ -668,6 +791,8 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(format, m)?)?;
     m.add_class::<PyPolicy>()?;
     m.add_class::<PyCatalog>()?;
+    m.add_class::<PyEncodedCatalog>()?;
+    m.add_class::<PyAllowedSet>()?;
     m.add_class::<PyVerdict>()?;
     m.add_class::<PyReason>()?;
     m.add_class::<PyDecision>()?;

@@ -7,6 +7,7 @@
 //! [`Schema::with_attribute`] through the API.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
 
@@ -161,7 +162,9 @@ pub const STANDARD_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schema {
-    attrs: IndexMap<String, AttrDef>,
+    /// Shared: compiling clones the schema into every policy's IR, and most
+    /// policies add nothing to it.
+    attrs: Arc<IndexMap<String, AttrDef>>,
 }
 
 impl Default for Schema {
@@ -196,6 +199,11 @@ pub fn is_valid_name(name: &str) -> bool {
 impl Schema {
     /// The standard schema ([`STANDARD_ATTRIBUTES`]).
     pub fn standard() -> Schema {
+        static STANDARD: OnceLock<Schema> = OnceLock::new();
+        STANDARD.get_or_init(Schema::build_standard).clone()
+    }
+
+    fn build_standard() -> Schema {
         let attrs = STANDARD_ATTRIBUTES
             .iter()
             .map(|&(name, kind, doc)| {
@@ -210,7 +218,9 @@ impl Schema {
                 )
             })
             .collect();
-        Schema { attrs }
+        Schema {
+            attrs: Arc::new(attrs),
+        }
     }
 
     /// This schema plus a custom attribute. Fails when the name is taken or
@@ -236,7 +246,7 @@ impl Schema {
                 message: format!("attribute `{name}` is {what}"),
             });
         }
-        self.attrs.insert(
+        Arc::make_mut(&mut self.attrs).insert(
             name.to_string(),
             AttrDef {
                 name: name.to_string(),

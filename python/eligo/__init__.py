@@ -13,9 +13,11 @@ True
 """
 
 from ._eligo import (
+    AllowedSet,
     Catalog,
     CatalogError,
     Decision,
+    EncodedCatalog,
     Policy,
     PolicyCompileError,
     PolicyError,
@@ -31,9 +33,11 @@ from ._eligo import (
 )
 
 __all__ = [
+    "AllowedSet",
     "Catalog",
     "CatalogError",
     "Decision",
+    "EncodedCatalog",
     "Policy",
     "PolicyCompileError",
     "PolicyError",

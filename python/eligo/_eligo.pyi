@@ -9,7 +9,9 @@ _M = TypeVar("_M", bound=Mapping[str, Any])
 __all__ = [
     "Catalog",
     "CatalogError",
+    "AllowedSet",
     "Decision",
+    "EncodedCatalog",
     "Policy",
     "PolicyCompileError",
     "PolicyError",
@@ -110,6 +112,28 @@ class Catalog:
     def __contains__(self, id: str, /) -> bool: ...
 
 @final
+class AllowedSet:
+    """The targets a filter allowed, as a bitmap over catalog positions."""
+
+    def __len__(self) -> int: ...
+    def __contains__(self, index: int, /) -> bool: ...
+    def indices(self) -> list[int]: ...
+    def ids(self) -> list[str]: ...
+    def to_bytes(self) -> bytes: ...
+    @property
+    def size(self) -> int: ...
+
+@final
+class EncodedCatalog:
+    """A catalog encoded for one policy (``Policy.encode``)."""
+
+    def filter(self) -> AllowedSet: ...
+    def is_allowed(self, index: int) -> bool: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    def __len__(self) -> int: ...
+
+@final
 class Policy:
     """A compiled policy; immutable and safe to share across threads."""
 
@@ -130,6 +154,7 @@ class Policy:
     def filter(self, targets: Catalog, date: Optional[str] = None) -> list[str]: ...
     @overload
     def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
+    def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...
     def route(
         self,
         catalog: Catalog,

@@ -94,7 +94,7 @@ fn kind_of(v: ValueRef<'_>) -> AttrKind {
 
 /// One step of a mask program (postfix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     /// Push whether the literal bit is set.
     Bit(u32),
     /// Pop `n` values, push whether all are set.
@@ -124,6 +124,14 @@ pub struct Program {
     terms: Vec<(u32, u64)>,
     /// Clauses as ranges of `terms`.
     clauses: Vec<(u32, u32)>,
+    /// The same clauses as ranges of `clause_bits`, literal bit numbers in
+    /// ascending order: the form the bulk filter works with.
+    clause_ranges: Vec<(u32, u32)>,
+    clause_bits: Vec<u32>,
+    /// When every clause's literal bits sit in one word and there is no
+    /// mask program (the common case): one (word, mask) a clause, so that
+    /// deciding a row is a few AND-and-test steps.
+    flat: Option<Vec<(u32, u64)>>,
     ops: Vec<Op>,
     codes: Vec<Code>,
     /// The requirements' formulas, kept for explanations.
@@ -162,6 +170,9 @@ pub fn compile(ir: &Ir) -> Program {
         checks,
         terms: Vec::new(),
         clauses: Vec::new(),
+        clause_ranges: Vec::new(),
+        clause_bits: Vec::new(),
+        flat: None,
         ops: Vec::new(),
         codes: Vec::new(),
         formulas: Vec::new(),
@@ -171,6 +182,11 @@ pub fn compile(ir: &Ir) -> Program {
             Some(clauses) => {
                 let start = program.clauses.len() as u32;
                 for clause in clauses {
+                    let b0 = program.clause_bits.len() as u32;
+                    program.clause_bits.extend_from_slice(&clause);
+                    program
+                        .clause_ranges
+                        .push((b0, program.clause_bits.len() as u32));
                     let t0 = program.terms.len() as u32;
                     for bit in clause {
                         let (w, m) = ((bit / 64), 1u64 << (bit % 64));
@@ -198,6 +214,10 @@ pub fn compile(ir: &Ir) -> Program {
         };
         program.codes.push(code);
         program.formulas.push(req.formula.clone());
+    }
+    let one_term = program.clauses.iter().all(|&(s, e)| e == s + 1);
+    if one_term && program.ops.is_empty() {
+        program.flat = Some(program.terms.clone());
     }
     program
 }
@@ -321,6 +341,11 @@ impl Program {
 
     /// Whether literal bits `bits` pass every requirement.
     pub fn passes(&self, bits: &[u64]) -> bool {
+        if let Some(flat) = &self.flat {
+            return flat
+                .iter()
+                .all(|&(w, m)| bits.get(w as usize).is_some_and(|b| b & m != 0));
+        }
         let clauses_ok = self
             .clauses
             .iter()
@@ -381,6 +406,34 @@ impl Program {
         stack.as_slice() == [true]
     }
 
+    /// Every check as work on whole literal columns: each clause's literal
+    /// bits, then each mask program's steps.
+    pub(crate) fn column_steps(&self) -> impl Iterator<Item = ColumnStep<'_>> {
+        let clauses = self.clause_ranges.iter().map(|&(s, e)| {
+            ColumnStep::Clause(self.clause_bits.get(s as usize..e as usize).unwrap_or(&[]))
+        });
+        let masks = self.codes.iter().filter_map(|c| match *c {
+            Code::Mask { start, end } => Some(ColumnStep::Mask(
+                self.ops.get(start as usize..end as usize).unwrap_or(&[]),
+            )),
+            Code::Clauses { .. } => None,
+        });
+        clauses.chain(masks)
+    }
+
+    /// The literal bits some check reads, ascending and without repeats.
+    pub(crate) fn used_bits(&self) -> Vec<u32> {
+        let mut bits: Vec<u32> = self.clause_bits.clone();
+        for op in &self.ops {
+            if let Op::Bit(b) = *op {
+                bits.push(b);
+            }
+        }
+        bits.sort_unstable();
+        bits.dedup();
+        bits
+    }
+
     /// The Kleene value of requirement `index` given predicate values.
     pub fn requirement_value(&self, index: usize, values: &[Tri]) -> Tri {
         self.formulas
@@ -430,11 +483,28 @@ impl Program {
             Some((_, m)) if *m != 0 => {
                 let b = m.trailing_zeros();
                 *m = (*m & !(1 << b)) | (1 << (b ^ 1));
+                // The same literal in the column form (the lowest bit of the
+                // first clause), so the bulk filter is broken alike.
+                if let Some(first) = self.clause_bits.first_mut() {
+                    *first ^= 1;
+                }
+                if let Some(flat) = &mut self.flat {
+                    *flat = self.terms.clone();
+                }
                 true
             }
             _ => false,
         }
     }
+}
+
+/// One check of a [`Program`], seen as work on literal columns.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ColumnStep<'a> {
+    /// Passes where one of these literal bits is set.
+    Clause(&'a [u32]),
+    /// A postfix mask program over literal bits.
+    Mask(&'a [Op]),
 }
 
 /// Kleene evaluation of an NNF formula over predicate values. Its recursion

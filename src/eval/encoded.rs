@@ -1,12 +1,109 @@
-//! A catalog encoded once for one policy, for fast repeated decisions.
+//! The bulk path: a catalog encoded column by column for one policy, and a
+//! filter that decides thousands of targets with a few word operations.
+//!
+//! A target's literal bits (two a predicate, see [`crate::compile`]) are
+//! stored *bit-sliced*: one column per literal bit the policy reads, one bit
+//! per target in each column. A clause then passes for 64 targets at once
+//! where the OR of its columns' words is set, and the policy passes where
+//! the AND over its clauses is. Mask programs run the same way, on words
+//! instead of bits. Unknown attributes set no bit in any column, so they
+//! can never make a clause pass: the bulk path is fail-closed exactly like
+//! the row path, and the property tests hold the two to the reference
+//! evaluator.
+//!
+//! The filter walks the columns in blocks of [`BLOCK`] words and keeps the
+//! running AND in registers, so every column word is read once: at a
+//! million targets the filter runs at the speed memory can deliver the
+//! columns.
+
+use std::ops::Range;
 
 use crate::catalog::Catalog;
+use crate::compile::{ColumnStep, Op};
 use crate::policy::Policy;
 use crate::time::Date;
 
-/// The allow/block decision of one policy for every target of a catalog,
-/// computed once ([`Policy::encode_catalog`]) and kept as a bitmap: asking
-/// again is a bit test, in catalog order.
+/// Words the filter works on at once (64 targets a word): a block of the
+/// result small enough to stay in the fastest cache while every step of
+/// the plan passes over it.
+pub const BLOCK: usize = 64;
+
+/// One step of the filter's plan, its columns resolved to positions in
+/// `Plan::columns`.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Clauses of one literal each: every column must be set.
+    All(usize, usize),
+    /// A clause of two literals: these two columns.
+    Two(usize, usize),
+    /// A clause of more literals: one of the columns must be set.
+    Any(usize, usize),
+    /// A mask program, `Plan::ops[start..end]`.
+    Mask(usize, usize),
+}
+
+/// A mask-program step with its column resolved.
+#[derive(Clone, Copy, Debug)]
+enum MaskOp {
+    Column(usize),
+    And(usize),
+    Or(usize),
+}
+
+/// The program's checks as column work, resolved once at encoding.
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    steps: Vec<Step>,
+    /// Column numbers the steps refer to by range.
+    columns: Vec<usize>,
+    ops: Vec<MaskOp>,
+}
+
+impl Plan {
+    fn new(program: &crate::compile::Program, column_of: impl Fn(u32) -> usize) -> Plan {
+        let mut plan = Plan::default();
+        let mut singles = Vec::new();
+        let mut masks = Vec::new();
+        for step in program.column_steps() {
+            match step {
+                ColumnStep::Clause(&[a]) => singles.push(column_of(a)),
+                ColumnStep::Clause(&[a, b]) => {
+                    plan.steps.push(Step::Two(column_of(a), column_of(b)))
+                }
+                ColumnStep::Clause(bits) => {
+                    let start = plan.columns.len();
+                    plan.columns.extend(bits.iter().map(|&b| column_of(b)));
+                    plan.steps.push(Step::Any(start, plan.columns.len()));
+                }
+                ColumnStep::Mask(ops) => masks.push(ops),
+            }
+        }
+        // Single-literal clauses go first, in one fused step: they remove
+        // the most targets for the least work.
+        if !singles.is_empty() {
+            let start = plan.columns.len();
+            plan.columns.extend(singles);
+            plan.steps.insert(0, Step::All(start, plan.columns.len()));
+        }
+        for ops in masks {
+            let start = plan.ops.len();
+            plan.ops.extend(ops.iter().map(|op| match *op {
+                Op::Bit(b) => MaskOp::Column(column_of(b)),
+                Op::And(n) => MaskOp::And(n as usize),
+                Op::Or(n) => MaskOp::Or(n as usize),
+            }));
+            plan.steps.push(Step::Mask(start, plan.ops.len()));
+        }
+        plan
+    }
+}
+
+/// A catalog encoded for one policy: the policy's literal columns, one bit
+/// per target. Built once with [`Policy::encode_catalog`]; [`filter`]
+/// decides every target in one pass over the columns.
+///
+/// The encoding belongs to the policy it was made for and keeps it, so it
+/// can never be read with another policy's program.
 ///
 /// ```
 /// use eligo::{Catalog, Target};
@@ -14,69 +111,231 @@ use crate::time::Date;
 /// let catalog = Catalog::new(vec![
 ///     Target::builder("a", "m").attr("trains_on_prompts", false).build(),
 ///     Target::builder("b", "m").attr("trains_on_prompts", true).build(),
-///     Target::builder("c", "m").attr("trains_on_prompts", false).build(),
+///     Target::builder("c", "m").build(), // undeclared: unknown, blocked
+///     Target::builder("d", "m").attr("trains_on_prompts", false).build(),
 /// ])?;
 /// let encoded = policy.encode_catalog(&catalog, None);
-/// assert!(encoded.is_allowed(0) && !encoded.is_allowed(1));
-/// assert_eq!(encoded.allowed_indices().collect::<Vec<_>>(), [0, 2]);
+/// let allowed = encoded.filter();
+/// assert_eq!(allowed.indices().collect::<Vec<_>>(), [0, 3]);
+/// assert_eq!(allowed.count(), 2);
+/// assert!(encoded.is_allowed(0) && !encoded.is_allowed(2));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// [`filter`]: EncodedCatalog::filter
+#[derive(Clone, Debug)]
 pub struct EncodedCatalog {
+    policy: Policy,
     len: usize,
-    allowed: Vec<u64>,
+    /// Words a column holds: `len` bits rounded up to whole words.
+    stride: usize,
+    /// The literal bits the program reads, ascending; column `k` holds
+    /// literal bit `bits[k]`.
+    bits: Vec<u32>,
+    /// Column `k` is `columns[k * stride..(k + 1) * stride]`.
+    columns: Vec<u64>,
+    plan: Plan,
     date: Option<Date>,
 }
 
 impl EncodedCatalog {
     pub(crate) fn encode(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> EncodedCatalog {
         let program = policy.program();
-        let mut allowed = vec![0u64; catalog.len().div_ceil(64)];
+        let len = catalog.len();
+        let stride = len.div_ceil(64);
+        let bits = program.used_bits();
+        let mut columns = vec![0u64; bits.len() * stride];
         for (i, t) in catalog.targets().iter().enumerate() {
-            let bits = match date {
+            let row = match date {
                 Some(d) => program.encode_on(t, d),
                 None => program.encode(t),
             };
-            if program.passes(&bits) {
-                if let Some(w) = allowed.get_mut(i / 64) {
-                    *w |= 1 << (i % 64);
+            let (word, mask) = (i / 64, 1u64 << (i % 64));
+            for (k, &b) in bits.iter().enumerate() {
+                let set = row
+                    .get(b as usize / 64)
+                    .is_some_and(|w| w >> (b % 64) & 1 == 1);
+                if set {
+                    if let Some(w) = columns.get_mut(k * stride + word) {
+                        *w |= mask;
+                    }
                 }
             }
         }
+        let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
         EncodedCatalog {
-            len: catalog.len(),
-            allowed,
+            policy: policy.clone(),
+            len,
+            stride,
+            bits,
+            columns,
+            plan,
             date,
         }
     }
 
-    /// Whether the target at position `index` is allowed (`false` past the
-    /// end: unknown targets are never allowed).
+    /// Decides every target: the allowed set, in catalog order.
+    ///
+    /// One pass over the columns, a block of [`BLOCK`] words at a time; the
+    /// result agrees with [`Policy::is_allowed`] on every target.
+    pub fn filter(&self) -> AllowedSet {
+        let mut out = vec![!0u64; self.stride];
+        let mut scratch: Vec<Vec<u64>> = Vec::new();
+        for (block, acc) in out.chunks_mut(BLOCK).enumerate() {
+            let start = block * BLOCK;
+            let words = start..start + acc.len();
+            for step in &self.plan.steps {
+                self.apply(*step, &words, acc, &mut scratch);
+            }
+        }
+        AllowedSet::from_words(out, self.len)
+    }
+
+    /// ANDs one step's result over the words `words` into `acc`.
+    fn apply(
+        &self,
+        step: Step,
+        words: &Range<usize>,
+        acc: &mut [u64],
+        scratch: &mut Vec<Vec<u64>>,
+    ) {
+        let col = |k: usize| self.column(k, words);
+        match step {
+            Step::All(start, end) => {
+                let ks = self.plan.columns.get(start..end).unwrap_or(&[]);
+                let mut quads = ks.chunks_exact(4);
+                for q in &mut quads {
+                    if let &[a, b, c, d] = q {
+                        let (a, b, c, d) = (col(a), col(b), col(c), col(d));
+                        for ((((x, a), b), c), d) in acc.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                            *x &= a & b & c & d;
+                        }
+                    }
+                }
+                match *quads.remainder() {
+                    [a] => and1(acc, col(a)),
+                    [a, b] => {
+                        for ((x, a), b) in acc.iter_mut().zip(col(a)).zip(col(b)) {
+                            *x &= a & b;
+                        }
+                    }
+                    [a, b, c] => {
+                        for (((x, a), b), c) in acc.iter_mut().zip(col(a)).zip(col(b)).zip(col(c)) {
+                            *x &= a & b & c;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Step::Two(a, b) => {
+                for ((x, a), b) in acc.iter_mut().zip(col(a)).zip(col(b)) {
+                    *x &= a | b;
+                }
+            }
+            Step::Any(start, end) => {
+                let mut any = scratch.pop().unwrap_or_default();
+                any.clear();
+                any.resize(acc.len(), 0);
+                for &k in self.plan.columns.get(start..end).unwrap_or(&[]) {
+                    for (y, a) in any.iter_mut().zip(col(k)) {
+                        *y |= a;
+                    }
+                }
+                and1(acc, &any);
+                scratch.push(any);
+            }
+            Step::Mask(start, end) => {
+                let v = self.run_mask(start, end, words, scratch);
+                and1(acc, &v);
+                scratch.push(v);
+            }
+        }
+    }
+
+    /// A mask program over the words `words`: the row path's steps, on
+    /// words. Buffers come from and go back to `scratch`.
+    fn run_mask(
+        &self,
+        start: usize,
+        end: usize,
+        words: &Range<usize>,
+        scratch: &mut Vec<Vec<u64>>,
+    ) -> Vec<u64> {
+        let n = words.len();
+        let fresh = |fill: u64, scratch: &mut Vec<Vec<u64>>| {
+            let mut v = scratch.pop().unwrap_or_default();
+            v.clear();
+            v.resize(n, fill);
+            v
+        };
+        let mut stack: Vec<Vec<u64>> = Vec::new();
+        for op in self.plan.ops.get(start..end).unwrap_or(&[]) {
+            match *op {
+                MaskOp::Column(k) => {
+                    let mut v = fresh(0, scratch);
+                    v.copy_from_slice(self.column(k, words));
+                    stack.push(v);
+                }
+                MaskOp::And(count) | MaskOp::Or(count) => {
+                    let is_and = matches!(op, MaskOp::And(_));
+                    let mut v = fresh(if is_and { !0 } else { 0 }, scratch);
+                    for _ in 0..count.min(stack.len()) {
+                        if let Some(operand) = stack.pop() {
+                            for (x, y) in v.iter_mut().zip(&operand) {
+                                if is_and {
+                                    *x &= y;
+                                } else {
+                                    *x |= y;
+                                }
+                            }
+                            scratch.push(operand);
+                        }
+                    }
+                    stack.push(v);
+                }
+            }
+        }
+        // A malformed program (never produced by `compile`) fails closed.
+        match (stack.pop(), stack.is_empty()) {
+            (Some(v), true) => v,
+            _ => fresh(0, scratch),
+        }
+    }
+
+    /// The words `words` of column `k`; all zeros (nothing passes) for a
+    /// column that does not exist, which the plan never refers to.
+    fn column(&self, k: usize, words: &Range<usize>) -> &[u64] {
+        static ZEROS: [u64; BLOCK] = [0; BLOCK];
+        let base = k.saturating_mul(self.stride);
+        self.columns
+            .get(base.saturating_add(words.start)..base.saturating_add(words.end))
+            .or_else(|| ZEROS.get(..words.len()))
+            .unwrap_or(&[])
+    }
+
+    /// Whether the target at `index` passes: the row path, one target at a
+    /// time from its column bits (`false` past the end: an unknown target
+    /// is never allowed).
     pub fn is_allowed(&self, index: usize) -> bool {
-        index < self.len
-            && self
-                .allowed
-                .get(index / 64)
-                .is_some_and(|w| w >> (index % 64) & 1 == 1)
-    }
-
-    /// Positions of the allowed targets, in catalog order.
-    pub fn allowed_indices(&self) -> impl Iterator<Item = usize> + '_ {
-        self.allowed.iter().enumerate().flat_map(|(wi, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let b = w.trailing_zeros() as usize;
-                    w &= w - 1;
-                    wi * 64 + b
-                })
-            })
-        })
-    }
-
-    /// Number of allowed targets.
-    pub fn allowed_count(&self) -> usize {
-        self.allowed.iter().map(|w| w.count_ones() as usize).sum()
+        if index >= self.len {
+            return false;
+        }
+        let program = self.policy.program();
+        let words = (2 * program.predicate_count()).div_ceil(64);
+        let mut row = vec![0u64; words];
+        let (word, shift) = (index / 64, index % 64);
+        for (k, &b) in self.bits.iter().enumerate() {
+            let set = self
+                .columns
+                .get(k * self.stride + word)
+                .is_some_and(|w| w >> shift & 1 == 1);
+            if set {
+                if let Some(w) = row.get_mut(b as usize / 64) {
+                    *w |= 1 << (b % 64);
+                }
+            }
+        }
+        program.passes(&row)
     }
 
     /// Number of targets encoded.
@@ -89,9 +348,106 @@ impl EncodedCatalog {
         self.len == 0
     }
 
+    /// Number of literal columns (the literal bits the policy reads).
+    pub fn column_count(&self) -> usize {
+        self.bits.len()
+    }
+
+    /// Bytes of column data one [`filter`](EncodedCatalog::filter) reads.
+    pub fn column_bytes(&self) -> usize {
+        self.columns.len() * 8
+    }
+
+    /// The policy the catalog was encoded for.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// The date expiring evidence was read at (`None`: the day it was
     /// encoded).
     pub fn date(&self) -> Option<Date> {
         self.date
+    }
+}
+
+fn and1(acc: &mut [u64], x: &[u64]) {
+    for (a, x) in acc.iter_mut().zip(x) {
+        *a &= x;
+    }
+}
+
+/// A set of catalog positions, as a bitmap: the targets a filter allowed.
+///
+/// ```
+/// use eligo::{Catalog, Target};
+/// let policy = eligo::compile("require gdpr")?;
+/// let catalog = Catalog::new((0..100).map(|i| {
+///     Target::builder(format!("p{i}"), "m").attr("gdpr", i % 3 == 0).build()
+/// }).collect())?;
+/// let allowed = policy.encode_catalog(&catalog, None).filter();
+/// assert_eq!(allowed.count(), 34);
+/// assert!(allowed.contains(99) && !allowed.contains(98) && !allowed.contains(100));
+/// assert_eq!(allowed.indices().take(3).collect::<Vec<_>>(), [0, 3, 6]);
+/// assert_eq!(allowed.len(), 100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowedSet {
+    len: usize,
+    words: Vec<u64>,
+}
+
+impl AllowedSet {
+    /// A set over `len` positions from bitmap words; bits at or past `len`
+    /// are dropped.
+    pub(crate) fn from_words(mut words: Vec<u64>, len: usize) -> AllowedSet {
+        words.truncate(len.div_ceil(64));
+        if let (Some(last), r @ 1..) = (words.last_mut(), len % 64) {
+            *last &= (1u64 << r) - 1;
+        }
+        AllowedSet { len, words }
+    }
+
+    /// Whether position `index` is in the set (`false` past the end).
+    pub fn contains(&self, index: usize) -> bool {
+        index < self.len
+            && self
+                .words
+                .get(index / 64)
+                .is_some_and(|w| w >> (index % 64) & 1 == 1)
+    }
+
+    /// The positions in the set, ascending (catalog order).
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words.iter().enumerate().flat_map(|(wi, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let b = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    wi * 64 + b
+                })
+            })
+        })
+    }
+
+    /// Number of positions in the set.
+    pub fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Number of positions the set ranges over (the catalog's length).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set ranges over no positions at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bitmap: position `i` is bit `i % 64` of word `i / 64`.
+    pub fn as_words(&self) -> &[u64] {
+        &self.words
     }
 }

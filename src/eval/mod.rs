@@ -8,7 +8,7 @@
 mod encoded;
 pub mod reference;
 
-pub use encoded::EncodedCatalog;
+pub use encoded::{AllowedSet, BLOCK, EncodedCatalog};
 
 use serde::Serialize;
 

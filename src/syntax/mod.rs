@@ -226,7 +226,7 @@ pub(crate) fn describe_rule(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of input",
         Rule::WHITESPACE => "whitespace",
-        Rule::COMMENT => "a comment",
+        Rule::COMMENT | Rule::comment_char => "a comment",
         Rule::policy => "a statement",
         Rule::statement
         | Rule::policy_stmt

@@ -8,7 +8,11 @@
 //! - print → parse round trip of the AST;
 //! - `is_allowed` agrees with `evaluate`, and a block always says why;
 //! - a deliberately broken compiler is caught by the same check;
-//! - requirements compiled to mask programs agree with the reference.
+//! - requirements compiled to mask programs agree with the reference;
+//! - the bit-sliced bulk filter agrees with the reference on catalogs that
+//!   span several words and blocks, and with the row path;
+//! - at scale: `ELIGO_PROPTEST_CASES` × 500 (policy, target) pairs, 10
+//!   million in CI, decided alike by the reference, row path and filter.
 //!
 //! `ELIGO_PROPTEST_CASES` sets the number of cases (2000 by default).
 
@@ -917,6 +921,173 @@ fn mask_program_agrees_on_every_target() {
     }
     // Not a degenerate policy: some targets pass, most do not.
     assert!(allowed > 100 && allowed < 3000, "{allowed} allowed");
+}
+
+// ------------------------------------------------------------------ bulk filter
+
+proptest! {
+    #![proptest_config(Config { cases: (cases() / 10).max(1), ..Config::default() })]
+
+    /// The bulk filter over a catalog's literal columns allows exactly the
+    /// targets the reference evaluator allows, in catalog order, for
+    /// catalogs of 1 to 9,000 targets (several 64-target words, and up to
+    /// three 4,096-target blocks with a partial last one), with and without
+    /// a mask-program requirement;
+    /// the encoded row path agrees too.
+    #[test]
+    fn bulk_filter_agrees_with_reference(
+        p in policy(true),
+        wide in prop::option::weighted(0.3, wide_expr()),
+        distinct in prop::collection::vec(target(false), 1..24),
+        n in prop_oneof![8 => 1usize..200, 3 => 1usize..2200, 1 => 4000usize..9000],
+    ) {
+        let mut spec = p;
+        if let Some(w) = wide {
+            spec.stmts.push(Stmt::Require(w));
+        }
+        let policy = spec.compile()?;
+        let schema = Schema::standard();
+        let built: Vec<Target> = distinct.iter().map(TargetSpec::build).collect();
+        let want: Vec<bool> = built
+            .iter()
+            .map(|t| reference::evaluate(policy.ast(), &schema, t).allowed)
+            .collect();
+        let targets: Vec<Target> = (0..n)
+            .map(|i| {
+                let mut t = built[i % built.len()].clone();
+                t.set_id(format!("t{i}"));
+                t
+            })
+            .collect();
+        let catalog = eligo::Catalog::new(targets).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let encoded = policy.encode_catalog(&catalog, None);
+        let allowed = encoded.filter();
+        prop_assert_eq!(allowed.len(), n);
+        let mut count = 0;
+        for i in 0..n {
+            let w = want[i % want.len()];
+            prop_assert_eq!(allowed.contains(i), w, "target {} of {}:\n{}\n{:?}", i, n, spec.text(), built[i % built.len()]);
+            count += usize::from(w);
+        }
+        prop_assert_eq!(allowed.count(), count);
+        prop_assert_eq!(allowed.indices().count(), count);
+        prop_assert!(allowed.indices().all(|i| i < n));
+        prop_assert!(!allowed.contains(n));
+        for (i, w) in want.iter().enumerate().take(n) {
+            prop_assert_eq!(encoded.is_allowed(i), *w, "row path, target {}", i);
+        }
+        prop_assert!(!encoded.is_allowed(n));
+    }
+}
+
+#[test]
+fn a_broken_compiler_is_caught_by_the_bulk_filter() {
+    // The same tampering as `a_broken_compiler_is_caught`, seen through the
+    // bulk path: the literal read for `soc2` is flipped to `!soc2`.
+    let policy = Policy::compile("require soc2; require !trains_on_prompts").unwrap();
+    let catalog = eligo::Catalog::new(vec![
+        Target::builder("a", "m")
+            .attr("soc2", true)
+            .attr("trains_on_prompts", false)
+            .build(),
+        Target::builder("b", "m")
+            .attr("soc2", false)
+            .attr("trains_on_prompts", false)
+            .build(),
+    ])
+    .unwrap();
+    let good = policy.encode_catalog(&catalog, None).filter();
+    assert_eq!(good.indices().collect::<Vec<_>>(), [0]);
+    let mut broken = policy.program().clone();
+    assert!(broken.corrupt_for_testing());
+    let broken = policy.with_program_for_testing(broken);
+    let allowed = broken.encode_catalog(&catalog, None).filter();
+    assert_eq!(allowed.indices().collect::<Vec<_>>(), [1], "a wrong allow");
+}
+
+// ------------------------------------------------------------------ at scale
+
+/// Millions of (policy, target) pairs: random policies from the same
+/// generator as above, each with 500 fresh targets drawn by a cheap
+/// generator (each attribute undeclared, of the wrong kind, or any right
+/// value), decided by the reference, the row path and the bulk filter.
+/// `ELIGO_PROPTEST_CASES` × 500 pairs: 10 million in CI (20,000 cases).
+#[test]
+fn millions_of_pairs_agree_with_the_reference() {
+    const PER_POLICY: usize = 500;
+    let policies = cases() as usize;
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(Config::default().rng_algorithm),
+    );
+    let strategy = (policy(true), prop::option::weighted(0.1, wide_expr()));
+    let mut state = 0x5DEE_CE66_D1CE_4E5Bu64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let choices: Vec<(Vec<Value>, Vec<Value>)> = ATTRS
+        .iter()
+        .map(|(a, _)| (right_values(a), wrong_values(a)))
+        .collect();
+    let schema = Schema::standard();
+    let (mut pairs, mut allowed) = (0usize, 0usize);
+    for _ in 0..policies {
+        let (mut spec, wide) = strategy.new_tree(&mut runner).unwrap().current();
+        if let Some(w) = wide {
+            spec.stmts.push(Stmt::Require(w));
+        }
+        let policy = spec.compile().unwrap();
+        let targets: Vec<Target> = (0..PER_POLICY)
+            .map(|i| {
+                let values = choices
+                    .iter()
+                    .map(|(right, wrong)| match next() % 8 {
+                        0 | 1 => None,
+                        2 => Some(wrong[(next() % 2) as usize].clone()),
+                        _ => Some(right[(next() as usize) % right.len()].clone()),
+                    })
+                    .collect();
+                let provider = PROVIDERS[(next() % 3) as usize];
+                let model = MODELS[(next() % 3) as usize];
+                let mut t = TargetSpec {
+                    provider,
+                    model,
+                    values,
+                }
+                .build();
+                t.set_id(format!("t{i}"));
+                t
+            })
+            .collect();
+        let catalog = eligo::Catalog::new(targets).unwrap();
+        let bulk = policy.encode_catalog(&catalog, None).filter();
+        for (i, t) in catalog.targets().iter().enumerate() {
+            let want = reference::evaluate(policy.ast(), &schema, t).allowed;
+            assert_eq!(
+                policy.is_allowed(t),
+                want,
+                "row path:\n{}\n{t:?}",
+                spec.text()
+            );
+            assert_eq!(
+                bulk.contains(i),
+                want,
+                "bulk filter:\n{}\n{t:?}",
+                spec.text()
+            );
+            allowed += usize::from(want);
+            pairs += 1;
+        }
+    }
+    assert_eq!(pairs, policies * PER_POLICY);
+    // Not a degenerate run: both outcomes are common.
+    assert!(
+        allowed > pairs / 100 && allowed < pairs * 99 / 100,
+        "{allowed} of {pairs} allowed"
+    );
 }
 
 // ------------------------------------------------------------------ lint and fmt

@@ -309,16 +309,21 @@ fn an_encoded_catalog_agrees_with_evaluate() {
         }
         let policy = Policy::from_file(&path).unwrap();
         let encoded = policy.encode_catalog(&catalog, None);
+        let allowed = encoded.filter();
         let want: Vec<usize> = (0..catalog.len())
             .filter(|&i| policy.evaluate(&catalog.targets()[i]).is_allowed())
             .collect();
         assert_eq!(
-            encoded.allowed_indices().collect::<Vec<_>>(),
+            allowed.indices().collect::<Vec<_>>(),
             want,
             "{}",
             path.display()
         );
-        assert_eq!(encoded.allowed_count(), want.len());
+        assert_eq!(allowed.count(), want.len());
+        for i in 0..catalog.len() {
+            assert_eq!(encoded.is_allowed(i), want.contains(&i));
+        }
+        assert!(!allowed.contains(catalog.len()));
         assert!(
             !encoded.is_allowed(catalog.len()),
             "past the end is never allowed"

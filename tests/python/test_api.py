@@ -1,5 +1,7 @@
 """The Python API: policies, verdicts, catalogs, filter, route, preview, diff."""
 
+import pytest
+
 import eligo
 
 ONPREM = {
@@ -58,6 +60,35 @@ def test_filter_over_a_catalog_returns_ids(catalog):
     assert regulated.filter(catalog) == ["onprem/deepseek-v3.2", "onprem/llama-3.3-70b"]
     assert len(catalog) == 14 and "openai/gpt-4o" in catalog
     assert catalog.ids[0] == "openai/gpt-4o"
+
+
+def test_encoded_catalog_filter_agrees_with_evaluate(catalog):
+    for name in ["regulated-routing", "soc2-or-iso27001", "gdpr", "eu-residency"]:
+        policy = eligo.compile(open_policy(name))
+        encoded = policy.encode(catalog)
+        allowed = encoded.filter()
+        assert len(encoded) == len(catalog) == allowed.size
+        assert allowed.ids() == policy.filter(catalog), name
+        want = [i for i, _ in enumerate(catalog.ids) if encoded.is_allowed(i)]
+        assert allowed.indices() == want
+        assert len(allowed) == len(want)
+        assert all((i in allowed) == (i in want) for i in range(len(catalog) + 3))
+        bits = allowed.to_bytes()
+        assert len(bits) == (len(catalog) + 7) // 8
+        assert [i for i in range(len(catalog)) if bits[i // 8] >> (i % 8) & 1] == want
+        assert encoded.catalog is catalog
+
+
+def test_encoded_catalog_reads_evidence_on_the_date():
+    c = eligo.Catalog.from_targets([
+        {"provider": "a", "model": "m",
+         "attributes": {"soc2": {"value": True, "expires": "2026-12-31"}}},
+    ])
+    p = eligo.compile("require soc2")
+    assert p.encode(c, date="2026-12-31").filter().ids() == ["a/m"]
+    assert p.encode(c, date="2027-01-01").filter().ids() == []
+    with pytest.raises(ValueError):
+        p.encode(c, date="not a date")
 
 
 def open_policy(name):
