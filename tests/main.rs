@@ -9,6 +9,7 @@
 //! - `catalogs`: the catalog readers and their errors;
 //! - `routing`: gateway decisions, events, layering, preview and diff;
 //! - `cli`: the `eligo` command run as a process, every subcommand;
+//! - `concurrency`: one policy and catalog shared by many threads;
 //! - `hostile`: hostile inputs, each with its documented outcome;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
 //!   (`ELIGO_BLESS=1` rewrites them).
@@ -19,6 +20,8 @@ mod catalogs;
 mod cli;
 #[path = "main/common.rs"]
 mod common;
+#[path = "main/concurrency.rs"]
+mod concurrency;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
 #[path = "main/hostile.rs"]
