@@ -10,6 +10,8 @@
 //! - `routing`: gateway decisions, events, layering, preview and diff;
 //! - `cli`: the `eligo` command run as a process, every subcommand;
 //! - `concurrency`: one policy and catalog shared by many threads;
+//! - `fuzz_regressions`: minimized fuzz inputs (`tests/data/fuzz/`) and the
+//!   fuzz seed corpus, through the fuzz targets' checks;
 //! - `hostile`: hostile inputs, each with its documented outcome;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
 //!   (`ELIGO_BLESS=1` rewrites them).
@@ -24,6 +26,8 @@ mod common;
 mod concurrency;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
+#[path = "main/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "main/hostile.rs"]
 mod hostile;
 #[path = "main/properties.rs"]

@@ -27,7 +27,7 @@
 
 use serde_json::{Map, Value as J};
 
-use super::eligo::{object, string_field};
+use super::eligo::{MAX_NAME_BYTES, object, string_field};
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::target::Target;
@@ -115,6 +115,20 @@ fn provider(v: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) {
         Some(J::Array(ms)) => ms
             .iter()
             .filter_map(|m| match m {
+                // The target id is `provider/model`: it must fit the name limit.
+                J::String(s) if id.len() + 1 + s.len() > MAX_NAME_BYTES => {
+                    p.target(
+                        "catalog/too-long",
+                        i,
+                        Some(&id),
+                        "models",
+                        format!(
+                            "model name of {} bytes makes the target id `{id}/…` longer than the limit of {MAX_NAME_BYTES} bytes",
+                            s.len()
+                        ),
+                    );
+                    None
+                }
                 J::String(s) if !s.is_empty() => Some(s.clone()),
                 other => {
                     p.target(
