@@ -1,0 +1,394 @@
+"""An OpenAI-compatible gateway that routes requests under an eligo policy.
+
+The gateway serves ``POST /v1/chat/completions`` and ``GET /v1/models``. For
+every chat request it asks the policy engine where the request may go, with
+``Policy.route(catalog, model)``: a bare model name is routed automatically
+among the catalog's targets for that model, a ``provider/model`` name pins one
+target. The gateway itself applies no policy logic. It then
+
+* answers a blocked request with the engine's 403 body (``Decision.error_body``,
+  code ``no_compliant_provider``) before any byte leaves for an upstream;
+* forwards an allowed request to the first target of ``Decision.targets`` and,
+  when that upstream fails (connection error, timeout or 5xx), to the next
+  one, never outside that list;
+* appends every security event (``Decision.event``) to a JSON-lines file, and
+  refuses to forward a request whose event could not be written;
+* polls the policy file and swaps in a changed policy once it compiles. Each
+  request keeps the ``Policy`` it started with; a broken policy is rejected,
+  the old one keeps serving and a ``policy_rejected`` event is written.
+
+Targets come from an eligo JSON catalog. eligo's strict reader is the source of
+truth for every target and its data-policy attributes; the gateway reads only
+each target's ``endpoint`` (an OpenAI-compatible base URL such as
+``https://api.openai.com/v1``) and its ``provider`` and ``model`` names from the
+same text. An upstream API key is taken from the environment variable
+``ELIGO_GATEWAY_KEY_<PROVIDER>`` (provider name upper-cased, other characters
+than letters and digits replaced by ``_``) and sent as a bearer token; the
+client's own ``Authorization`` header is never forwarded.
+
+Run ``python eligo_gateway.py --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import aiohttp
+import eligo
+from aiohttp import web
+from yarl import URL
+
+log = logging.getLogger("eligo.gateway")
+
+GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where the gateway sends requests for one catalog target."""
+
+    id: str
+    provider: str
+    model: str
+    url: URL  # the chat completions URL: the target's endpoint + /chat/completions
+    api_key: Optional[str]
+
+
+def error_body(message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> dict[str, Any]:
+    """An error in the shape of the OpenAI API."""
+    return {"error": {"message": message, "type": type_, "code": code, "param": param}}
+
+
+def error(status: int, message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> web.Response:
+    """An error response in the shape of the OpenAI API."""
+    return web.json_response(error_body(message, type_, code, param), status=status)
+
+
+def now() -> str:
+    """The current UTC time as RFC 3339, whole seconds (as eligo's events)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstream]]:
+    """Reads an eligo JSON catalog: the strict eligo catalog and each target's upstream.
+
+    The file is read once. eligo validates it (any bad value is an error);
+    only then does the gateway take ``endpoint``, ``provider`` and ``model``
+    from the same text, checking that its targets line up with eligo's ids.
+    Every target must have an ``http://`` or ``https://`` endpoint.
+    """
+    text = Path(path).read_bytes().decode("utf-8")
+    catalog = eligo.Catalog.from_json(text, name=str(path))
+    raw = json.loads(text)["targets"]
+    if len(raw) != len(catalog):
+        raise ValueError(f"{path}: the catalog's targets do not line up with eligo's")
+    upstreams = {}
+    for target_id, t in zip(catalog.ids, raw):
+        if (t.get("id") or f"{t['provider']}/{t['model']}") != target_id:
+            raise ValueError(f"{path}: target `{target_id}` does not line up with eligo's ids")
+        endpoint = t.get("endpoint")
+        url = URL(endpoint) if endpoint else None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"{path}: target `{target_id}` needs an http(s) `endpoint`, found {endpoint!r}")
+        env = "ELIGO_GATEWAY_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", t["provider"]).upper()
+        upstreams[target_id] = Upstream(
+            id=target_id,
+            provider=t["provider"],
+            model=t["model"],
+            url=URL(str(url).rstrip("/") + "/chat/completions"),
+            api_key=os.environ.get(env),
+        )
+    return catalog, upstreams
+
+
+def compile_policy(data: bytes, path: Path) -> eligo.Policy:
+    """Compiles policy file contents; raises ``eligo.PolicyError`` or ``ValueError``.
+
+    An empty file is refused: it would compile to a policy without
+    requirements, and is far more likely a file caught in the middle of
+    being rewritten than a decision to allow everything.
+    """
+    text = data.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if not text.strip():
+        raise ValueError(f"{path}: the policy file is empty")
+    return eligo.compile(text, name=str(path))
+
+
+def describe(policy: eligo.Policy) -> dict[str, Any]:
+    """The identity of a policy, for gateway events."""
+    return {
+        "name": policy.name,
+        "version": policy.version,
+        "mode": policy.mode,
+        "fingerprint": policy.fingerprint,
+    }
+
+
+class Gateway:
+    """The gateway's state: the catalog, the current policy and the event log."""
+
+    def __init__(
+        self,
+        policy_path: Union[str, Path],
+        catalog_path: Union[str, Path],
+        events_path: Union[str, Path],
+        *,
+        reload_interval: float = 1.0,
+        upstream_timeout: float = 120.0,
+    ) -> None:
+        self.policy_path = Path(policy_path)
+        self.events_path = Path(events_path)
+        self.reload_interval = reload_interval
+        self.upstream_timeout = upstream_timeout
+        self.catalog, self.upstreams = load_catalog(catalog_path)
+        self._source = self.policy_path.read_bytes()
+        self.policy = compile_policy(self._source, self.policy_path)
+        self._pending: Optional[bytes] = None  # changed contents seen once, not yet applied
+        self._rejected: Optional[bytes] = None  # contents already rejected (and logged)
+        self._events = self.events_path.open("ab", buffering=0)  # unbuffered: one write per event
+        self._session: Optional[aiohttp.ClientSession] = None
+        self.write_event(self._policy_event("policy_loaded", f"loaded {self.policy_path}"))
+
+    # -- events ------------------------------------------------------------
+
+    def write_event(self, event: dict[str, Any]) -> None:
+        """Appends one event as a JSON line; raises ``OSError`` when it cannot."""
+        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        if self._events.write(line) != len(line):
+            raise OSError(f"short write to {self.events_path}")
+
+    def _policy_event(self, action: str, message: str, errors: Optional[list[Any]] = None) -> dict[str, Any]:
+        """A gateway event about the policy file (``policy_loaded`` or ``policy_rejected``)."""
+        return {
+            "schema": GATEWAY_EVENT_SCHEMA,
+            "time": now(),
+            "action": action,
+            "file": str(self.policy_path),
+            "message": message,
+            "policy": describe(self.policy),  # the policy in force after this event
+            "errors": errors or [],
+        }
+
+    # -- policy reload -----------------------------------------------------
+
+    def check_policy(self) -> None:
+        """Swaps in the policy file's contents if they changed and compile.
+
+        New contents are applied only once two consecutive polls read the
+        same bytes, so a half-written file is not picked up. Writers should
+        still replace the file atomically (write a temporary file, rename).
+        """
+        try:
+            data = self.policy_path.read_bytes()
+        except OSError as e:
+            self._reject(repr(e).encode(), e)
+            return
+        if data in (self._source, self._rejected):
+            self._pending = None
+            if data == self._source:
+                self._rejected = None
+            return
+        if data != self._pending:
+            self._pending = data
+            return
+        self._pending = None
+        try:
+            policy = compile_policy(data, self.policy_path)
+        except ValueError as e:  # eligo.PolicyError is a ValueError
+            self._reject(data, e)
+            return
+        self.policy, self._source, self._rejected = policy, data, None
+        log.info("loaded policy %s (%s)", self.policy_path, policy.fingerprint)
+        self.write_event(self._policy_event("policy_loaded", f"loaded {self.policy_path}"))
+
+    def _reject(self, contents: bytes, error: Exception) -> None:
+        """Keeps the current policy and writes a ``policy_rejected`` event, once per contents."""
+        if contents == self._rejected:
+            return
+        self._rejected = contents
+        message = f"rejected the new contents of {self.policy_path}; the previous policy stays in force"
+        log.error("%s:\n%s", message, error)
+        errors = getattr(error, "diagnostics", None) or [{"message": str(error)}]
+        self.write_event(self._policy_event("policy_rejected", message, errors))
+
+    async def _watch_policy(self) -> None:
+        while True:
+            await asyncio.sleep(self.reload_interval)
+            try:
+                self.check_policy()
+            except Exception:  # keep watching; the current policy stays in force
+                log.exception("checking the policy file failed")
+
+    # -- HTTP --------------------------------------------------------------
+
+    async def chat_completions(self, request: web.Request) -> web.Response:
+        """``POST /v1/chat/completions``: decide, then forward or refuse."""
+        policy = self.policy  # this request's policy, whatever reloads happen meanwhile
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            return error(400, "The body is not valid JSON.", "invalid_request_error", None)
+        if not isinstance(payload, dict) or not isinstance(payload.get("model"), str):
+            return error(400, "The body must be a JSON object with a string `model`.", "invalid_request_error", None)
+        if payload.get("stream"):
+            msg = "Streaming is not supported by this gateway; send `stream: false`."
+            return error(400, msg, "invalid_request_error", "stream_unsupported", "stream")
+        model = payload["model"]
+
+        try:
+            decision = policy.route(self.catalog, model)
+        except eligo.RequestError as e:  # a model or target the catalog does not have
+            d = e.diagnostics[0] if e.diagnostics else {}
+            msg = d.get("message") or str(e)
+            if d.get("help"):
+                msg += f" ({d['help']})"
+            return error(404, msg, "invalid_request_error", "model_not_found", "model")
+        headers = {"x-eligo-policy": policy.fingerprint}
+
+        event = decision.event
+        if event is not None:
+            try:
+                self.write_event(event)
+            except OSError:
+                log.exception("could not write a security event")
+                if not decision.blocked:  # an unrecorded warn: do not forward
+                    msg = "The gateway could not record the request's security event."
+                    return web.json_response(
+                        error_body(msg, "server_error", "event_log_unavailable"), status=500, headers=headers
+                    )
+
+        if decision.blocked or decision.status != 200 or not decision.targets:
+            # Anything but a decision to route is refused.
+            body = decision.error_body or error_body(
+                decision.message or "No compliant provider.", "permission_denied", "no_compliant_provider", "model"
+            )
+            return web.json_response(body, status=403, headers=headers)
+
+        for target_id in decision.targets:
+            upstream = self.upstreams[target_id]
+            forwarded = dict(payload, model=model if upstream.model == "*" else upstream.model)
+            response = await self._forward(upstream, forwarded)
+            if response is not None:
+                response.headers.update(headers)
+                response.headers["x-eligo-target"] = target_id
+                return response
+        msg = "No upstream could serve the request: " + ", ".join(decision.targets) + " failed."
+        body = error_body(msg, "server_error", "upstream_unavailable")
+        return web.json_response(body, status=502, headers=headers)
+
+    async def _forward(self, upstream: Upstream, payload: dict[str, Any]) -> Optional[web.Response]:
+        """The upstream's answer, or ``None`` when it failed (connection error, timeout, 5xx)."""
+        assert self._session is not None
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if upstream.api_key:
+            headers["Authorization"] = f"Bearer {upstream.api_key}"
+        try:
+            async with self._session.post(upstream.url, json=payload, headers=headers) as r:
+                body = await r.read()
+                if r.status >= 500:
+                    log.warning("upstream %s answered %d; trying the next target", upstream.id, r.status)
+                    return None
+                content_type = r.headers.get("Content-Type", "application/json")
+                return web.Response(status=r.status, body=body, headers={"Content-Type": content_type})
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            log.warning("upstream %s failed (%r); trying the next target", upstream.id, e)
+            return None
+
+    async def models(self, request: web.Request) -> web.Response:
+        """``GET /v1/models``: every ``model`` value the current policy would route now.
+
+        That is each model name and each target id for which
+        ``Policy.route`` gives a decision that is not blocked.
+        """
+        policy = self.policy
+        models = [u.model for u in self.upstreams.values() if u.model != "*"]
+        names = dict.fromkeys(models + list(self.upstreams))
+        data = []
+        for name in names:
+            try:
+                decision = policy.route(self.catalog, name)
+            except eligo.PolicyError:
+                continue
+            if not decision.blocked:
+                owner = self.upstreams[name].provider if name in self.upstreams else "eligo-gateway"
+                data.append({"id": name, "object": "model", "created": 0, "owned_by": owner})
+        body = {"object": "list", "data": data}
+        return web.json_response(body, headers={"x-eligo-policy": policy.fingerprint})
+
+    async def _lifecycle(self, app: web.Application) -> Any:
+        timeout = aiohttp.ClientTimeout(total=self.upstream_timeout)
+        self._session = aiohttp.ClientSession(timeout=timeout)
+        watcher = asyncio.ensure_future(self._watch_policy())
+        yield
+        watcher.cancel()
+        await self._session.close()
+        self._events.close()
+
+    def app(self, client_max_size: int = 16 * 1024 * 1024) -> web.Application:
+        """The aiohttp application serving this gateway."""
+        app = web.Application(client_max_size=client_max_size)
+        app.router.add_post("/v1/chat/completions", self.chat_completions)
+        app.router.add_get("/v1/models", self.models)
+        app.cleanup_ctx.append(self._lifecycle)
+        return app
+
+
+async def serve(gateway: Gateway, host: str, port: int) -> None:
+    """Serves until SIGINT or SIGTERM; prints the address once listening."""
+    runner = web.AppRunner(gateway.app())
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    print(f"eligo gateway listening on http://{bound_host}:{bound_port}/v1", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        except NotImplementedError:  # not on this platform; Ctrl-C still ends asyncio.run
+            pass
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """The command line."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--policy", required=True, help="the .pol file (reloaded when it changes)")
+    p.add_argument("--catalog", required=True, help="an eligo JSON catalog whose targets have an `endpoint`")
+    p.add_argument("--events", default="events.jsonl", help="JSON-lines file the events are appended to")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    p.add_argument("--reload-interval", type=float, default=1.0, help="seconds between policy file checks")
+    p.add_argument("--upstream-timeout", type=float, default=120.0, help="seconds allowed for one upstream")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        gateway = Gateway(
+            args.policy,
+            args.catalog,
+            args.events,
+            reload_interval=args.reload_interval,
+            upstream_timeout=args.upstream_timeout,
+        )
+    except (OSError, ValueError) as e:  # eligo's errors are ValueErrors
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(gateway, args.host, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

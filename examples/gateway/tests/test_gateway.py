@@ -1,0 +1,464 @@
+"""The gateway end to end: mock upstreams on loopback, driven by the openai SDK.
+
+Every test starts three mock providers (``cloud``, ``primary``, ``secondary``)
+and a gateway on ephemeral loopback ports, in the test's own event loop. The
+catalog serves ``m-chat`` from all three, ``cloud`` first; ``cloud`` trains on
+prompts and keeps them, so the strict policy removes it. ``m-open`` is served
+by ``cloud`` alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import socket
+import sys
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Optional
+
+import aiohttp
+import eligo
+import openai
+import pytest
+from openai.types.chat import ChatCompletionMessageParam
+from eligo_gateway import Gateway, main
+from mock_upstream import MockUpstream, start
+
+GATEWAY_DIR = Path(__file__).resolve().parent.parent
+
+STRICT = """policy "strict";
+version "1";
+require !trains_on_prompts;
+require zero_data_retention;
+"""
+
+# Every target declares `logs_prompts: false`, so this policy passes them all.
+OPEN = """policy "open";
+version "1";
+require !logs_prompts;
+"""
+
+WARN = """policy "strict-warn";
+version "1";
+mode warn;
+require !trains_on_prompts;
+require zero_data_retention;
+"""
+
+BROKEN = """policy "broken";
+require soc3;
+"""
+
+COMPLIANT = {"trains_on_prompts": False, "zero_data_retention": True, "logs_prompts": False}
+NON_COMPLIANT = {"trains_on_prompts": True, "zero_data_retention": False, "logs_prompts": False}
+TARGETS = [  # provider, model, attributes; in catalog order
+    ("cloud", "m-chat", NON_COMPLIANT),
+    ("primary", "m-chat", COMPLIANT),
+    ("secondary", "m-chat", COMPLIANT),
+    ("cloud", "m-open", NON_COMPLIANT),
+]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello"}]
+
+
+def async_test(fn: Callable[..., Any]) -> Callable[..., None]:
+    """Runs an async test in a fresh event loop, with a time limit."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(asyncio.wait_for(fn(*args, **kwargs), timeout=30))
+
+    return run
+
+
+class Harness:
+    """A running gateway, its mock upstreams, files and an SDK client."""
+
+    def __init__(self, tmp_path: Path, gateway: Gateway, url: str, upstreams: dict[str, MockUpstream]) -> None:
+        self.tmp_path = tmp_path
+        self.gateway = gateway
+        self.up = upstreams
+        self.client = openai.AsyncOpenAI(base_url=url + "/v1", api_key="client-secret", max_retries=0, timeout=10)
+
+    def events(self, action: Optional[str] = None) -> list[dict[str, Any]]:
+        """Every event in the JSON-lines file (each line must be one JSON object)."""
+        lines = self.gateway.events_path.read_text(encoding="utf-8").splitlines()
+        events = [json.loads(line) for line in lines]
+        return [e for e in events if action is None or e["action"] == action]
+
+    def received(self) -> dict[str, int]:
+        """How many requests each upstream received."""
+        return {name: len(u.received) for name, u in self.up.items()}
+
+    async def swap(self, text: str, expect: str = "policy_loaded") -> dict[str, Any]:
+        """Replaces the policy file atomically and waits for the gateway's event."""
+        seen = len(self.events())
+        tmp = self.gateway.policy_path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.gateway.policy_path)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            new = [e for e in self.events()[seen:] if e["action"] in ("policy_loaded", "policy_rejected")]
+            if new:
+                assert new[0]["action"] == expect, new[0]
+                return new[0]
+            await asyncio.sleep(0.01)
+        raise AssertionError("the gateway did not react to the new policy file")
+
+    async def content(self, model: str) -> tuple[Optional[str], Any]:
+        """Sends a chat request; the answer's text and the response headers."""
+        raw = await self.client.chat.completions.with_raw_response.create(model=model, messages=MESSAGES)
+        return raw.parse().choices[0].message.content, raw.headers
+
+
+@asynccontextmanager
+async def running(tmp_path: Path, policy: str, down: tuple[str, ...] = ()) -> AsyncIterator[Harness]:
+    """Starts the mocks and a gateway; ``down`` upstreams refuse connections."""
+    upstreams = {name: MockUpstream(name) for name in ("cloud", "primary", "secondary")}
+    runners, urls = [], {}
+    refusing = []
+    for name, mock in upstreams.items():
+        if name in down:  # a bound socket that does not listen: connections are refused
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            refusing.append(sock)
+            urls[name] = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        else:
+            runner, urls[name] = await start(mock.app())
+            runners.append(runner)
+    targets = [
+        {"provider": p, "model": m, "endpoint": urls[p] + "/v1", "attributes": attrs} for p, m, attrs in TARGETS
+    ]
+    (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+    (tmp_path / "policy.pol").write_text(policy, encoding="utf-8")
+    gateway = Gateway(
+        tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "events.jsonl", reload_interval=0.02
+    )
+    runner, url = await start(gateway.app())
+    runners.append(runner)
+    harness = Harness(tmp_path, gateway, url, upstreams)
+    try:
+        yield harness
+    finally:
+        await harness.client.close()
+        for r in reversed(runners):
+            await r.cleanup()
+        for sock in refusing:
+            sock.close()
+
+
+def route(policy_text: str, tmp_path: Path, model: str) -> eligo.Decision:
+    """What eligo itself decides for ``model`` under ``policy_text`` and the test catalog."""
+    catalog = eligo.Catalog.from_file(tmp_path / "catalog.json")
+    return eligo.compile(policy_text).route(catalog, model)
+
+
+def fingerprint(policy_text: str) -> str:
+    return eligo.compile(policy_text).fingerprint
+
+
+@async_test
+async def test_compliant_request_goes_to_the_first_compliant_upstream(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        text, headers = await h.content("m-chat")
+        assert text == "Hello from primary"
+        assert headers["x-eligo-target"] == "primary/m-chat"
+        assert headers["x-eligo-policy"] == fingerprint(STRICT)
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+        got = h.up["primary"].received[0]
+        assert (got["method"], got["path"]) == ("POST", "/v1/chat/completions")
+        assert got["json"] == {"model": "m-chat", "messages": MESSAGES}
+        assert "client-secret" not in json.dumps(got["headers"])  # the client's key stays at the gateway
+
+        # Pinned to a compliant target: the upstream sees its own model name.
+        text, _ = await h.content("secondary/m-chat")
+        assert text == "Hello from secondary"
+        assert h.up["secondary"].received[0]["json"]["model"] == "m-chat"
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 1}
+        # Routing inside the compliant pool is no security event.
+        assert [e["action"] for e in h.events()] == ["policy_loaded"]
+
+
+@async_test
+async def test_blocked_request_is_refused_before_any_upstream_is_contacted(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await h.client.chat.completions.create(model="m-open", messages=MESSAGES)
+        e = info.value
+        assert e.status_code == 403 and e.code == "no_compliant_provider"
+        assert e.response.json() == route(STRICT, tmp_path, "m-open").error_body
+        assert "blocked by the provider compliance policy `strict`" in e.message
+        assert "No available provider for m-open" in e.message
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+        [event] = h.events("block")
+        assert event["schema"] == "eligo.security_event/1" and event["status"] == 403
+        assert event["request"] == {"model": "m-open", "pinned": None}
+        assert event["policies"][0]["fingerprint"] == fingerprint(STRICT)
+        assert [c["id"] for c in event["candidates"]] == ["cloud/m-open"]
+        assert event["message"] == e.response.json()["error"]["message"]
+
+
+@async_test
+async def test_pinned_non_compliant_target_is_blocked_not_rerouted(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await h.client.chat.completions.create(model="cloud/m-chat", messages=MESSAGES)
+        assert info.value.response.json() == route(STRICT, tmp_path, "cloud/m-chat").error_body
+        assert "The pinned provider cloud/m-chat does not meet its requirements." in info.value.message
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+        [event] = h.events("block")
+        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat"}
+
+        # The same model routed automatically is served by a compliant target.
+        assert (await h.content("m-chat"))[0] == "Hello from primary"
+
+
+@pytest.mark.parametrize("failure", ["status-500", "connection-refused"])
+@async_test
+async def test_fallback_stays_inside_the_compliant_set(tmp_path: Path, failure: str) -> None:
+    down = ("primary",) if failure == "connection-refused" else ()
+    async with running(tmp_path, STRICT, down=down) as h:
+        h.up["primary"].status = 500
+        text, headers = await h.content("m-chat")
+        assert text == "Hello from secondary"
+        assert headers["x-eligo-target"] == "secondary/m-chat"
+        tried_primary = 1 if failure == "status-500" else 0
+        assert h.received() == {"cloud": 0, "primary": tried_primary, "secondary": 1}
+
+        # Every compliant upstream down: 502, and still nothing for `cloud`.
+        h.up["secondary"].status = 503
+        with pytest.raises(openai.InternalServerError) as info:
+            await h.client.chat.completions.create(model="m-chat", messages=MESSAGES)
+        assert info.value.status_code == 502 and info.value.code == "upstream_unavailable"
+        assert h.received() == {"cloud": 0, "primary": 2 * tried_primary, "secondary": 2}
+
+
+@async_test
+async def test_upstream_client_errors_are_passed_through_without_fallback(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        h.up["primary"].status = 429
+        with pytest.raises(openai.RateLimitError):
+            await h.client.chat.completions.create(model="m-chat", messages=MESSAGES)
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+
+
+@async_test
+async def test_warn_mode_lets_traffic_through_and_logs_the_event(tmp_path: Path) -> None:
+    async with running(tmp_path, WARN) as h:
+        assert (await h.content("m-open"))[0] == "Hello from cloud"
+        assert (await h.content("cloud/m-chat"))[0] == "Hello from cloud"
+        # Warn mode removes nothing: the catalog's first target serves m-chat.
+        assert (await h.content("m-chat"))[0] == "Hello from cloud"
+        assert h.received() == {"cloud": 3, "primary": 0, "secondary": 0}
+
+        events = h.events("warn")
+        assert [e["request"] for e in events] == [
+            {"model": "m-open", "pinned": None},
+            {"model": "m-chat", "pinned": "cloud/m-chat"},
+            {"model": "m-chat", "pinned": None},
+        ]
+        assert all(e["status"] == 200 and e["policies"][0]["mode"] == "warn" for e in events)
+        assert "would have been blocked by the provider compliance policy `strict-warn`" in events[0]["message"]
+        assert events[2]["message"].startswith("Warn mode kept 1 provider(s) for m-chat")
+        assert h.events("block") == []
+
+
+@async_test
+async def test_warn_is_not_forwarded_when_its_event_cannot_be_written(tmp_path: Path) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    async with running(tmp_path, WARN) as h:
+        h.gateway._events.close()
+        h.gateway._events = open("/dev/full", "ab", buffering=0)  # every write fails: ENOSPC
+        with pytest.raises(openai.InternalServerError) as info:
+            await h.client.chat.completions.create(model="m-open", messages=MESSAGES)
+        assert info.value.code == "event_log_unavailable"
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
+@async_test
+async def test_unknown_model_stream_and_bad_bodies_are_refused(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        with pytest.raises(openai.NotFoundError) as info:
+            await h.client.chat.completions.create(model="m-chatt", messages=MESSAGES)
+        assert info.value.code == "model_not_found"
+        assert "no model `m-chatt` in the catalog" in info.value.message
+        with pytest.raises(openai.NotFoundError):
+            await h.client.chat.completions.create(model="nobody/m-chat", messages=MESSAGES)
+        with pytest.raises(openai.BadRequestError) as bad:
+            await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, stream=True)
+        assert bad.value.code == "stream_unsupported"
+        async with aiohttp.ClientSession() as s:
+            for body in (b"not json", b"[]", b'{"model": 7}', b'{"messages": []}'):
+                async with s.post(str(h.client.base_url) + "chat/completions", data=body) as r:
+                    assert r.status == 400, body
+                    assert (await r.json())["error"]["type"] == "invalid_request_error"
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+        assert h.events("block") == [] and h.events("warn") == []
+
+
+@async_test
+async def test_models_lists_what_the_policy_routes(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        ids = [m.id async for m in h.client.models.list()]
+        assert ids == ["m-chat", "primary/m-chat", "secondary/m-chat"]
+        await h.swap(OPEN)
+        ids = [m.id async for m in h.client.models.list()]
+        assert ids == ["m-chat", "m-open", "cloud/m-chat", "primary/m-chat", "secondary/m-chat", "cloud/m-open"]
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
+@async_test
+async def test_in_flight_request_keeps_the_policy_it_started_with(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        h.up["primary"].status, h.up["primary"].delay = 500, 0.5
+        task = asyncio.ensure_future(h.content("m-chat"))
+        while not h.up["primary"].received:
+            await asyncio.sleep(0.01)
+        await h.swap(OPEN)  # `open` would route m-chat to `cloud` first
+        assert not task.done()
+        text, headers = await task
+        # The fallback came from the strict decision: `secondary`, never `cloud`.
+        assert text == "Hello from secondary"
+        assert headers["x-eligo-policy"] == fingerprint(STRICT)
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 1}
+        text, headers = await h.content("m-chat")
+        assert (text, headers["x-eligo-policy"]) == ("Hello from cloud", fingerprint(OPEN))
+
+
+@async_test
+async def test_policy_swaps_under_concurrent_load_lose_no_request(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        for mock in h.up.values():
+            mock.delay = 0.02  # keep requests in flight while the policy changes
+        strict, opened = fingerprint(STRICT), fingerprint(OPEN)
+        blocked_body = route(STRICT, tmp_path, "m-open").error_body
+        expected = {
+            (strict, "m-chat"): "Hello from primary",
+            (strict, "m-open"): blocked_body,
+            (opened, "m-chat"): "Hello from cloud",
+            (opened, "m-open"): "Hello from cloud",
+        }
+
+        async def one(i: int) -> tuple[str, str, Any]:
+            await asyncio.sleep(i * 0.005)  # spread the 200 requests over a second
+            model = "m-chat" if i % 2 else "m-open"
+            try:
+                text, headers = await h.content(model)
+                return headers["x-eligo-policy"], model, text
+            except openai.PermissionDeniedError as e:
+                return e.response.headers["x-eligo-policy"], model, e.response.json()
+
+        async def swapper() -> None:
+            for text in [OPEN, STRICT] * 3:
+                await asyncio.sleep(0.12)
+                await h.swap(text)
+
+        swaps = asyncio.ensure_future(swapper())
+        results = await asyncio.gather(*(one(i) for i in range(200)))
+        await swaps
+
+        assert len(results) == 200
+        for policy, model, answer in results:
+            assert answer == expected[(policy, model)], (policy, model, answer)
+        seen = {(p, m) for p, m, _ in results}
+        assert seen == set(expected), "the swaps did not happen during the load"
+        served = [a for _, _, a in results if isinstance(a, str)]
+        assert sum(h.received().values()) == len(served)  # no request forwarded twice or after a 403
+        assert h.received()["primary"] == served.count("Hello from primary")
+        blocks = h.events("block")
+        assert len(blocks) == len(results) - len(served)
+        assert all(e["policies"][0]["fingerprint"] == strict for e in blocks)
+        assert len(h.events("policy_loaded")) == 1 + 6
+
+
+@async_test
+async def test_broken_policy_is_rejected_and_the_old_one_keeps_serving(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        event = await h.swap(BROKEN, expect="policy_rejected")
+        assert event["schema"] == "eligo.gateway.policy_reload/1"
+        assert event["policy"]["fingerprint"] == fingerprint(STRICT)
+        assert event["errors"][0]["code"] == "compile/unknown-attribute"
+        assert event["errors"][0]["help"] == "did you mean `soc2`?"
+
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await h.client.chat.completions.create(model="m-open", messages=MESSAGES)
+        assert info.value.response.json() == route(STRICT, tmp_path, "m-open").error_body
+        assert info.value.response.headers["x-eligo-policy"] == fingerprint(STRICT)
+        text, headers = await h.content("m-chat")
+        assert (text, headers["x-eligo-policy"]) == ("Hello from primary", fingerprint(STRICT))
+
+        # An empty file (say, caught mid-write) would allow everything: rejected too.
+        event = await h.swap("", expect="policy_rejected")
+        assert "empty" in event["errors"][0]["message"]
+        await asyncio.sleep(0.1)
+        assert len(h.events("policy_rejected")) == 2  # each rejection is logged once
+        with pytest.raises(openai.PermissionDeniedError):
+            await h.client.chat.completions.create(model="m-open", messages=MESSAGES)
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+
+        # A good policy afterwards is picked up.
+        await h.swap(OPEN)
+        assert (await h.content("m-open"))[0] == "Hello from cloud"
+
+
+def test_gateway_does_not_start_on_a_bad_catalog_or_policy(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "policy.pol").write_text(STRICT, encoding="utf-8")
+    cases = {
+        "no-endpoint": ({"provider": "a", "model": "m"}, "needs an http(s) `endpoint`"),
+        "bad-scheme": ({"provider": "a", "model": "m", "endpoint": "file:///etc"}, "needs an http(s) `endpoint`"),
+        "bad-attribute": (
+            {"provider": "a", "model": "m", "endpoint": "http://127.0.0.1:1/v1", "attributes": {"soc2": "yes"}},
+            "catalog/bad-attribute",
+        ),
+    }
+    for name, (target, error) in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"targets": [target]}), encoding="utf-8")
+        argv = ["--policy", str(tmp_path / "policy.pol"), "--catalog", str(path), "--events", str(tmp_path / "e.jsonl")]
+        assert main(argv) == 2, name
+        assert error in capsys.readouterr().err, name
+
+    # A policy that does not compile: the gateway does not start either.
+    (tmp_path / "broken.pol").write_text(BROKEN, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"targets": [{"provider": "a", "model": "m", "endpoint": "http://127.0.0.1:1/v1"}]}))
+    argv = ["--policy", str(tmp_path / "broken.pol"), "--catalog", str(good), "--events", str(tmp_path / "e.jsonl")]
+    assert main(argv) == 2
+    assert "compile/unknown-attribute" in capsys.readouterr().err
+
+
+@async_test
+async def test_command_line_serves_on_a_free_port(tmp_path: Path) -> None:
+    mock = MockUpstream("primary")
+    runner, url = await start(mock.app())
+    catalog = {"targets": [{"provider": "primary", "model": "m-chat", "endpoint": url + "/v1", "attributes": COMPLIANT}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+    (tmp_path / "policy.pol").write_text(STRICT, encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(GATEWAY_DIR / "eligo_gateway.py"),
+        "--policy", str(tmp_path / "policy.pol"),
+        "--catalog", str(tmp_path / "catalog.json"),
+        "--events", str(tmp_path / "events.jsonl"),
+        "--port", "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), timeout=15)).decode()
+        assert line.startswith("eligo gateway listening on http://127.0.0.1:"), line
+        client = openai.AsyncOpenAI(base_url=line.split()[-1], api_key="x", max_retries=0, timeout=10)
+        reply = await client.chat.completions.create(model="m-chat", messages=MESSAGES)
+        await client.close()
+        assert reply.choices[0].message.content == "Hello from primary"
+        assert len(mock.received) == 1
+    finally:
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), timeout=10) == 0
+        await runner.cleanup()
