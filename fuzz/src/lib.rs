@@ -346,9 +346,13 @@ fn check_policy_on(policy: &Policy, equivalents: &[Policy], targets: &[Target], 
             .filter(|&i| encoded.is_allowed(i))
             .collect();
         assert_eq!(one_by_one, indices, "encode_catalog ({date:?}); {}", what());
-        // BULK FILTER: check the bit-sliced bulk filter here. On `encoded`
-        // it must allow exactly `indices` (positions in `catalog`, in
-        // order): evidence read as of `date` (`None`: today).
+        // The bit-sliced bulk filter allows exactly the same positions.
+        let allowed = encoded.filter();
+        let bulk: Vec<usize> = allowed.indices().collect();
+        assert_eq!(bulk, indices, "bulk filter ({date:?}); {}", what());
+        assert_eq!(allowed.count(), indices.len());
+        assert_eq!(allowed.len(), targets.len());
+        assert!(!allowed.contains(targets.len()));
     }
     let filtered: Vec<&str> = policy.filter(targets).map(Target::id).collect();
     let expected: Vec<&str> = targets
