@@ -1,7 +1,7 @@
 """Filter a loaded Catalog of 100,000 targets from Python, call overhead included.
 
 Run with `bash benches/python.sh` (builds the release extension first).
-The targets come from the same generator as benches/engine.rs: about 20% of
+The targets come from the generator in benches/common/workload.rs: about 20% of
 attributes undeclared. Prints the best of many timed calls for each path.
 """
 
@@ -18,7 +18,7 @@ MASK = (1 << 64) - 1
 
 
 def targets(n):
-    """The xorshift generator of benches/engine.rs, step for step."""
+    """The generator of benches/common/workload.rs, step for step."""
     state = 0x9E3779B97F4A7C15
 
     def nxt():

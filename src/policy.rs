@@ -185,10 +185,7 @@ impl Policy {
     /// today): the one place the fast check is made.
     fn passes(&self, target: &Target, date: Option<Date>) -> bool {
         let p = &self.inner.program;
-        match date {
-            Some(d) => p.passes(&p.encode_on(target, d)),
-            None => p.passes(&p.encode(target)),
-        }
+        p.passes(&p.encode_at(target, date))
     }
 
     /// [`Policy::is_allowed`] with expiring evidence read as of `date`.

@@ -345,10 +345,7 @@ pub fn route_layered(
         let mut failures = Vec::new();
         let mut fails_block = false;
         for layer in layers {
-            let verdict = match date {
-                Some(d) => layer.evaluate_on(t, d),
-                None => layer.evaluate(t),
-            };
+            let verdict = layer.evaluate_at(t, date);
             if verdict.is_blocked() && layer.mode() == Mode::Block {
                 fails_block = true;
                 if !blocking_layers.iter().any(|l| std::ptr::eq(*l, layer)) {

@@ -124,14 +124,10 @@ pub struct Program {
     terms: Vec<(u32, u64)>,
     /// Clauses as ranges of `terms`.
     clauses: Vec<(u32, u32)>,
-    /// The same clauses as ranges of `clause_bits`, literal bit numbers in
-    /// ascending order: the form the bulk filter works with.
-    clause_ranges: Vec<(u32, u32)>,
-    clause_bits: Vec<u32>,
-    /// When every clause's literal bits sit in one word and there is no
-    /// mask program (the common case): one (word, mask) a clause, so that
-    /// deciding a row is a few AND-and-test steps.
-    flat: Option<Vec<(u32, u64)>>,
+    /// Every clause is one term (its literal bits sit in one word) and
+    /// there is no mask program, the common case: deciding a row is one
+    /// AND-and-test a term.
+    flat: bool,
     ops: Vec<Op>,
     codes: Vec<Code>,
     /// The requirements' formulas, kept for explanations.
@@ -170,9 +166,7 @@ pub fn compile(ir: &Ir) -> Program {
         checks,
         terms: Vec::new(),
         clauses: Vec::new(),
-        clause_ranges: Vec::new(),
-        clause_bits: Vec::new(),
-        flat: None,
+        flat: false,
         ops: Vec::new(),
         codes: Vec::new(),
         formulas: Vec::new(),
@@ -182,11 +176,6 @@ pub fn compile(ir: &Ir) -> Program {
             Some(clauses) => {
                 let start = program.clauses.len() as u32;
                 for clause in clauses {
-                    let b0 = program.clause_bits.len() as u32;
-                    program.clause_bits.extend_from_slice(&clause);
-                    program
-                        .clause_ranges
-                        .push((b0, program.clause_bits.len() as u32));
                     let t0 = program.terms.len() as u32;
                     for bit in clause {
                         let (w, m) = ((bit / 64), 1u64 << (bit % 64));
@@ -215,10 +204,7 @@ pub fn compile(ir: &Ir) -> Program {
         program.codes.push(code);
         program.formulas.push(req.formula.clone());
     }
-    let one_term = program.clauses.iter().all(|&(s, e)| e == s + 1);
-    if one_term && program.ops.is_empty() {
-        program.flat = Some(program.terms.clone());
-    }
+    program.flat = program.ops.is_empty() && program.clauses.iter().all(|&(s, e)| e == s + 1);
     program
 }
 
@@ -318,7 +304,8 @@ impl Program {
         self.encode_at(target, Some(date))
     }
 
-    fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
+    /// [`Program::encode`] or [`Program::encode_on`], as `date` says.
+    pub fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
         let mut bits: Bits = SmallVec::from_elem(0, self.words);
         for (p, check) in self.checks.iter().enumerate() {
             let b = match check.eval(target, date) {
@@ -341,8 +328,9 @@ impl Program {
 
     /// Whether literal bits `bits` pass every requirement.
     pub fn passes(&self, bits: &[u64]) -> bool {
-        if let Some(flat) = &self.flat {
-            return flat
+        if self.flat {
+            return self
+                .terms
                 .iter()
                 .all(|&(w, m)| bits.get(w as usize).is_some_and(|b| b & m != 0));
         }
@@ -407,10 +395,11 @@ impl Program {
     }
 
     /// Every check as work on whole literal columns: each clause's literal
-    /// bits, then each mask program's steps.
+    /// bits (read off its terms, ascending), then each mask program's steps.
     pub(crate) fn column_steps(&self) -> impl Iterator<Item = ColumnStep<'_>> {
-        let clauses = self.clause_ranges.iter().map(|&(s, e)| {
-            ColumnStep::Clause(self.clause_bits.get(s as usize..e as usize).unwrap_or(&[]))
+        let clauses = self.clauses.iter().map(|&(s, e)| {
+            let terms = self.terms.get(s as usize..e as usize).unwrap_or(&[]);
+            ColumnStep::Clause(terms.iter().flat_map(|&(w, m)| mask_bits(w, m)).collect())
         });
         let masks = self.codes.iter().filter_map(|c| match *c {
             Code::Mask { start, end } => Some(ColumnStep::Mask(
@@ -423,7 +412,11 @@ impl Program {
 
     /// The literal bits some check reads, ascending and without repeats.
     pub(crate) fn used_bits(&self) -> Vec<u32> {
-        let mut bits: Vec<u32> = self.clause_bits.clone();
+        let mut bits: Vec<u32> = self
+            .terms
+            .iter()
+            .flat_map(|&(w, m)| mask_bits(w, m))
+            .collect();
         for op in &self.ops {
             if let Op::Bit(b) = *op {
                 bits.push(b);
@@ -432,6 +425,11 @@ impl Program {
         bits.sort_unstable();
         bits.dedup();
         bits
+    }
+
+    /// Words of literal bits a target has for this program.
+    pub(crate) fn word_count(&self) -> usize {
+        self.words
     }
 
     /// The Kleene value of requirement `index` given predicate values.
@@ -483,14 +481,6 @@ impl Program {
             Some((_, m)) if *m != 0 => {
                 let b = m.trailing_zeros();
                 *m = (*m & !(1 << b)) | (1 << (b ^ 1));
-                // The same literal in the column form (the lowest bit of the
-                // first clause), so the bulk filter is broken alike.
-                if let Some(first) = self.clause_bits.first_mut() {
-                    *first ^= 1;
-                }
-                if let Some(flat) = &mut self.flat {
-                    *flat = self.terms.clone();
-                }
                 true
             }
             _ => false,
@@ -498,11 +488,18 @@ impl Program {
     }
 }
 
+/// The literal bits set in `mask`, word `word` of a target's bits.
+fn mask_bits(word: u32, mask: u64) -> impl Iterator<Item = u32> {
+    (0..64u32)
+        .filter(move |b| mask >> b & 1 == 1)
+        .map(move |b| word * 64 + b)
+}
+
 /// One check of a [`Program`], seen as work on literal columns.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ColumnStep<'a> {
     /// Passes where one of these literal bits is set.
-    Clause(&'a [u32]),
+    Clause(SmallVec<[u32; 4]>),
     /// A postfix mask program over literal bits.
     Mask(&'a [Op]),
 }

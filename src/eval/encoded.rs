@@ -66,15 +66,15 @@ impl Plan {
         let mut masks = Vec::new();
         for step in program.column_steps() {
             match step {
-                ColumnStep::Clause(&[a]) => singles.push(column_of(a)),
-                ColumnStep::Clause(&[a, b]) => {
-                    plan.steps.push(Step::Two(column_of(a), column_of(b)))
-                }
-                ColumnStep::Clause(bits) => {
-                    let start = plan.columns.len();
-                    plan.columns.extend(bits.iter().map(|&b| column_of(b)));
-                    plan.steps.push(Step::Any(start, plan.columns.len()));
-                }
+                ColumnStep::Clause(bits) => match *bits.as_slice() {
+                    [a] => singles.push(column_of(a)),
+                    [a, b] => plan.steps.push(Step::Two(column_of(a), column_of(b))),
+                    _ => {
+                        let start = plan.columns.len();
+                        plan.columns.extend(bits.iter().map(|&b| column_of(b)));
+                        plan.steps.push(Step::Any(start, plan.columns.len()));
+                    }
+                },
                 ColumnStep::Mask(ops) => masks.push(ops),
             }
         }
@@ -146,10 +146,7 @@ impl EncodedCatalog {
         let bits = program.used_bits();
         let mut columns = vec![0u64; bits.len() * stride];
         for (i, t) in catalog.targets().iter().enumerate() {
-            let row = match date {
-                Some(d) => program.encode_on(t, d),
-                None => program.encode(t),
-            };
+            let row = program.encode_at(t, date);
             let (word, mask) = (i / 64, 1u64 << (i % 64));
             for (k, &b) in bits.iter().enumerate() {
                 let set = row
@@ -321,8 +318,7 @@ impl EncodedCatalog {
             return false;
         }
         let program = self.policy.program();
-        let words = (2 * program.predicate_count()).div_ceil(64);
-        let mut row = vec![0u64; words];
+        let mut row = vec![0u64; program.word_count()];
         let (word, shift) = (index / 64, index % 64);
         for (k, &b) in self.bits.iter().enumerate() {
             let set = self

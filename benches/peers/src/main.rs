@@ -4,7 +4,7 @@
 //!
 //! In one process, in this order:
 //!
-//! 1. generate the catalog (`benches/engine.rs`'s generator, copied exactly);
+//! 1. generate the catalog (`benches/common/workload.rs`, shared with `benches/engine.rs`);
 //! 2. decide every target with every engine and abort unless each allowed
 //!    set equals `EncodedCatalog::filter()`'s, which must itself equal
 //!    `Policy::is_allowed` on every target;
@@ -23,10 +23,12 @@ use std::time::{Duration, Instant};
 
 use eligo::{Catalog, EncodedCatalog, Policy, Target, Value};
 
-/// The policy the performance goals are stated for (the same text as
-/// `benches/engine.rs`'s `POLICY`).
-const POLICY: &str = "require soc2 or iso27001; require !trains_on_prompts; \
-                      require !logs_prompts; require gdpr; max_retention_days 0";
+// The policy and the catalog generator are `benches/engine.rs`'s,
+// shared by path, so both benchmarks see the same workload.
+#[path = "../../common/workload.rs"]
+mod workload;
+
+use workload::{POLICY, targets};
 
 /// Cedar, target attributes in the request context. `has` before every
 /// read: a missing attribute makes its conjunct false, never an error, and
@@ -94,51 +96,6 @@ const PEER_TIMED_MAX: usize = 10_000;
 /// Bytes of the buffer the DRAM bandwidth is read from: far larger than any
 /// cache.
 const DRAM_BYTES: usize = 256 << 20;
-
-/// `n` random targets, about 20% of attributes undeclared.
-///
-/// Copied exactly from `targets()` in `benches/engine.rs` (same xorshift
-/// seed, same draws in the same order), so both benchmarks see the same
-/// catalog.
-fn targets(n: usize) -> Vec<Target> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    (0..n)
-        .map(|i| {
-            let mut t = Target::new(format!("p{i}"), "m");
-            for name in [
-                "soc2",
-                "iso27001",
-                "trains_on_prompts",
-                "logs_prompts",
-                "gdpr",
-            ] {
-                if next() % 10 >= 2 {
-                    // Mostly the compliant value, so that a good share of
-                    // targets pass and the filter's result is not trivial.
-                    let compliant = !name.ends_with("prompts");
-                    t.set(
-                        name,
-                        if next() % 10 < 8 {
-                            compliant
-                        } else {
-                            !compliant
-                        },
-                    );
-                }
-            }
-            if next() % 10 >= 2 {
-                t.set("retention_days", if next() % 10 < 7 { 0i64 } else { 30 });
-            }
-            t
-        })
-        .collect()
-}
 
 /// Attributes the generator may declare, for the undeclared share.
 const ATTRIBUTES: usize = 6;
