@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as J};
 
-use crate::catalog::{Catalog, date_text, describe, parse_toml_as, target_from_json};
+use crate::catalog::{Catalog, describe, parse_toml_as, target_from_json};
 use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::eval::Verdict;
 use crate::policy::{Policy, read_text};
@@ -223,7 +223,7 @@ impl Suite {
             None => None,
         };
         let date = match top.get("date") {
-            Some(v) => match date_text(v).map(str::parse::<Date>) {
+            Some(v) => match v.as_str().map(str::parse::<Date>) {
                 Some(Ok(d)) => Some(d),
                 Some(Err(e)) => {
                     problems.push(format!("`{name}`: `date`: {e}"));

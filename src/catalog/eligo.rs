@@ -319,8 +319,7 @@ pub(super) fn attribute(name: &str, v: &J) -> Result<Option<(Value, Option<Date>
                 Some(v) => scalar(name, v)?,
             };
             let expires = match obj.get("expires") {
-                Some(v) if super::date_text(v).is_some() => super::date_text(v)
-                    .unwrap_or_default()
+                Some(J::String(text)) => text
                     .parse::<Date>()
                     .map_err(|e| format!("`expires`: {e}"))?,
                 Some(other) => {

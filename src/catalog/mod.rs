@@ -16,6 +16,7 @@ mod eligo;
 mod gateway;
 mod provider_policies;
 mod strict;
+mod yaml;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,7 +25,7 @@ use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::target::Target;
 
 pub(crate) use eligo::target_from_json;
-pub(crate) use strict::{StrictJson, date_text, parse_json, parse_toml_as};
+pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
 
 pub use provider_policies::parse_retention;
 

@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::span::Span;
 
 /// Deepest nesting of lists and objects accepted in a catalog.
-const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// A JSON value read with duplicate keys rejected.
 pub(crate) struct StrictJson(pub(crate) Value);
@@ -70,6 +70,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(serde_json::Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        if v == 0.0 && v.is_sign_negative() {
+            // JSON's `-0` arrives as the float -0.0: it is the whole number
+            // zero, not a fraction. (`-0.0` cannot be told apart from it.)
+            return Ok(Value::from(0));
+        }
         serde_json::Number::from_f64(v)
             .map(Value::Number)
             .ok_or_else(|| E::custom("a number that is not finite"))
@@ -112,17 +117,6 @@ impl<'de> Visitor<'de> for StrictVisitor {
             out.insert(key, v);
         }
         Ok(Value::Object(out))
-    }
-}
-
-/// The text of a date field: a JSON/YAML string, or a bare TOML date
-/// (`expires = 2026-12-31`), which the toml crate passes on as a map with one
-/// private key. Anything else is `None`.
-pub(crate) fn date_text(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Object(m) if m.len() == 1 => m.get("$__toml_private_datetime")?.as_str(),
-        _ => None,
     }
 }
 
@@ -181,36 +175,52 @@ pub(crate) fn parse_toml(text: &str, name: &str) -> Result<Value, Error> {
 }
 
 /// Parses TOML text, reporting errors under `code`.
+///
+/// TOML's own value types are mapped onto JSON's: a date, time or
+/// date-time becomes its text (`expires = 2026-12-31` reads as
+/// `"2026-12-31"`), so every reader sees one kind of date. TOML refuses
+/// duplicate keys itself.
 pub(crate) fn parse_toml_as(text: &str, name: &str, code: &'static str) -> Result<Value, Error> {
-    toml::from_str::<StrictJson>(text)
-        .map(|v| v.0)
-        .map_err(|e| {
-            let at = e.span().map(|s| s.start);
-            syntax_error(code, "TOML", e.message().to_string(), at, text, name)
-        })
+    let table = text.parse::<toml::Table>().map_err(|e| {
+        let at = e.span().map(|s| s.start);
+        syntax_error(code, "TOML", e.message().to_string(), at, text, name)
+    })?;
+    from_toml(toml::Value::Table(table), 0)
+        .map_err(|msg| syntax_error(code, "TOML", msg, None, text, name))
 }
 
-/// Parses YAML text (booleans only as `true`/`false`; duplicate keys, alias
-/// bombs and oversized documents are rejected).
+/// Converts a TOML value, at `depth` below the top-level table.
+fn from_toml(v: toml::Value, depth: usize) -> Result<Value, String> {
+    if depth > MAX_NESTING {
+        return Err(format!("nested more than {MAX_NESTING} levels deep"));
+    }
+    Ok(match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => {
+            Value::Number(serde_json::Number::from_f64(f).ok_or("a number that is not finite")?)
+        }
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| from_toml(v, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        toml::Value::Table(t) => Value::Object(
+            t.into_iter()
+                .map(|(k, v)| Ok((k, from_toml(v, depth + 1)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// Parses YAML text with [`super::yaml`]: the YAML 1.2 core schema, with
+/// tags, anchors, aliases, merge keys and duplicate keys refused.
 pub(crate) fn parse_yaml(text: &str, name: &str) -> Result<Value, Error> {
-    let options = serde_saphyr::Options {
-        strict_booleans: true,
-        with_snippet: false,
-        ..Default::default()
-    };
-    serde_saphyr::from_str_with_options::<StrictJson>(text, options)
-        .map(|v| v.0)
-        .map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| offset_of(text, l.line() as usize, l.column() as usize));
-            syntax_error(
-                "catalog/invalid-yaml",
-                "YAML",
-                e.to_string(),
-                at,
-                text,
-                name,
-            )
-        })
+    super::yaml::parse(text).map_err(|e| {
+        let at = e.at.map(|(line, column)| offset_of(text, line, column));
+        syntax_error("catalog/invalid-yaml", "YAML", e.message, at, text, name)
+    })
 }

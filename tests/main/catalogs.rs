@@ -265,16 +265,61 @@ fn bare_toml_dates_are_read_as_dates_and_datetimes_are_errors() {
             .contains("field `attributes.soc2`: `expires`"),
         "{err}"
     );
-    // A bare date is still not a text attribute value.
-    let err = Catalog::from_toml(
+    // A bare date elsewhere reads as its text, as a person reads it: never
+    // as a flag or a number.
+    let c = Catalog::from_toml(
         "[[targets]]\nprovider = \"a\"\nmodel = \"m\"\nattributes = { region = 2026-12-31 }\n",
         "region.toml",
     )
+    .unwrap();
+    assert_eq!(
+        c.targets()[0].get("region"),
+        Some(ValueRef::Text("2026-12-31"))
+    );
+    let err = Catalog::from_toml(
+        "[[targets]]\nprovider = \"a\"\nmodel = \"m\"\nattributes = { soc2 = 2026-12-31 }\n",
+        "soc2.toml",
+    )
     .unwrap_err();
+    assert!(err.to_string().contains("field `attributes.soc2`"), "{err}");
+}
+
+/// What broke: TOML dates reached the readers as a map with the toml
+/// crate's private key, and the readers honoured that map from any format,
+/// so a JSON catalog could declare `{"$__toml_private_datetime": "…"}` as an
+/// expiry date. Only text is a date now.
+#[test]
+fn the_toml_private_date_key_is_not_a_date_in_json() {
+    let json = r#"{"targets": [{"provider": "a", "model": "m", "attributes":
+        {"soc2": {"value": true, "expires": {"$__toml_private_datetime": "2999-01-01"}}}}]}"#;
+    let err = Catalog::from_json(json, "c.json").unwrap_err();
     assert!(
-        err.to_string().contains("field `attributes.region`"),
+        err.to_string().contains("`expires` must be a date"),
         "{err}"
     );
+}
+
+/// What broke: JSON `-0` arrives as a float and was refused as "a number
+/// with a decimal point". It is the whole number zero.
+#[test]
+fn json_minus_zero_is_zero() {
+    let json =
+        r#"{"targets": [{"provider": "a", "model": "m", "attributes": {"retention_days": -0}}]}"#;
+    let c = Catalog::from_json(json, "c.json").unwrap();
+    assert_eq!(
+        c.targets()[0].get("retention_days"),
+        Some(ValueRef::Number(0))
+    );
+    let t = eligo::Target::from_json(
+        r#"{"provider": "a", "model": "m", "attributes": {"retention_days": -0}}"#,
+        "t.json",
+    )
+    .unwrap();
+    assert_eq!(t.get("retention_days"), Some(ValueRef::Number(0)));
+    // A fraction is still refused.
+    let json =
+        r#"{"targets": [{"provider": "a", "model": "m", "attributes": {"retention_days": 0.5}}]}"#;
+    assert!(Catalog::from_json(json, "c.json").is_err());
 }
 
 #[test]
@@ -315,4 +360,41 @@ fn shipped_catalog_reads_strictly() {
     assert!(c.len() >= 10);
     // Some attributes are deliberately undeclared.
     assert!(c.targets().iter().any(|t| t.get("soc2").is_none()));
+}
+
+/// What broke: the YAML reader honoured merge keys with the later mapping
+/// winning (`<<: [*b, *a]` read `retention_days: 0` where the YAML
+/// specification lets the earlier `30` win), read `!!str true` and `!!str 0`
+/// as a bool and a number, accepted unknown tags silently and turned
+/// `!!binary` into text. Each of these is now refused, with the position.
+#[test]
+fn yaml_constructs_a_reader_could_mistake_are_refused() {
+    let head = "providers:\n  targets:\n    - provider: a\n      model: m\n      data_policy:\n";
+    let cases = [
+        (
+            "base: &a {retention_days: 0}\nother: &b {retention_days: 30}\nproviders:\n  targets:\n    - provider: a\n      model: m\n      data_policy:\n        <<: [*b, *a]\n".to_string(),
+            "anchors",
+        ),
+        (format!("{head}        <<: {{retention_days: 0}}\n"), "merge keys"),
+        (format!("{head}        hipaa: !!str true\n"), "tags"),
+        (format!("{head}        retention_days: !!str 0\n"), "tags"),
+        (format!("{head}        hipaa: !foo true\n"), "tags"),
+        (format!("{head}        region: !!binary ZXU=\n"), "tags"),
+        (format!("{head}        soc2: &x true\n        gdpr: *x\n"), "anchors"),
+    ];
+    for (text, what) in cases {
+        let err = Catalog::from_gateway_yaml(&text, "gw.yaml").expect_err(&text);
+        assert_eq!(err.kind(), ErrorKind::Catalog, "{err}");
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.code(), "catalog/invalid-yaml", "{text}");
+        assert!(d.message().contains(what), "{text}: {}", d.message());
+        assert!(err.to_string().contains("gw.yaml"), "{err}");
+    }
+    // The same values written out plainly are read as written.
+    let plain =
+        format!("{head}        retention_days: 30\n        hipaa: true\n        region: '0'\n");
+    let c = Catalog::from_gateway_yaml(&plain, "gw.yaml").unwrap();
+    let t = c.get("a/m").unwrap();
+    assert_eq!(t.get("retention_days"), Some(ValueRef::Number(30)));
+    assert_eq!(t.get("region"), Some(ValueRef::Text("0")));
 }
