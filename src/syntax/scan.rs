@@ -35,6 +35,9 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
             .with_help("split the policy, or check that the right file was given"),
         ));
     }
+    if let Some((at, c)) = source.char_indices().find(|&(_, c)| hidden_break(c)) {
+        return Err(Box::new(hidden_break_error(at, c)));
+    }
     let bytes = source.as_bytes();
     let mut comments = Vec::new();
     let mut semicolons = Vec::new();
@@ -86,6 +89,59 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
         comments,
         semicolons,
     })
+}
+
+/// Characters a reader or a terminal may show differently from how eligo
+/// reads them, refused anywhere in policy text:
+///
+/// - control characters other than tab, LF and CR (C0, DEL, C1). Some of
+///   them (VT, FF, NEL U+0085) are shown as line breaks by editors and
+///   terminals, so `# note<VT>require x;` would show a requirement that, for
+///   eligo, sits inside the comment;
+/// - the Unicode line and paragraph separators U+2028 and U+2029, for the
+///   same reason;
+/// - the bidirectional formatting characters (U+061C, U+200E, U+200F,
+///   U+202A–U+202E, U+2066–U+2069), which reorder how a line is displayed.
+pub(crate) fn hidden_break(c: char) -> bool {
+    matches!(c,
+        '\u{00}'..='\u{08}' | '\u{0B}' | '\u{0C}' | '\u{0E}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn hidden_break_error(at: usize, c: char) -> Diagnostic {
+    let name = match c {
+        '\u{0B}' => " (vertical tab)",
+        '\u{0C}' => " (form feed)",
+        '\u{85}' => " (next line)",
+        '\u{2028}' => " (line separator)",
+        '\u{2029}' => " (paragraph separator)",
+        '\u{1B}' => " (escape)",
+        '\u{00}' => " (NUL)",
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => " (a bidirectional formatting character)",
+        _ => "",
+    };
+    Diagnostic::error(
+        "syntax/control-character",
+        format!(
+            "policy text contains the {} U+{:04X}{name}",
+            if c.is_control() {
+                "control character"
+            } else {
+                "character"
+            },
+            u32::from(c)
+        ),
+    )
+    .with_label(Span::new(at, at + c.len_utf8()), "here")
+    .with_help(
+        "an editor or terminal may show a line break or reordered text here that eligo does not \
+         read as one; remove it (inside a string, write `\\n` or `\\t`)",
+    )
 }
 
 pub(crate) fn too_deep(at: usize) -> Diagnostic {

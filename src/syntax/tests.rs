@@ -200,3 +200,31 @@ fn lone_cr_ends_a_comment() {
     assert_eq!(p.statements.len(), 3);
     assert_eq!(p.comments[0].text, " c");
 }
+
+/// What broke: a comment ended only at LF or CR, so `# note<VT>require
+/// !trains_on_prompts;` showed a requirement to a reviewer (editors and
+/// terminals break the line at VT) that eligo read as part of the comment.
+/// Every character a reader may see as a line break, every other control
+/// character and the bidirectional formatting characters are refused, with
+/// the position.
+#[test]
+fn characters_that_display_differently_are_refused() {
+    for c in [
+        '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}', '\u{00}', '\u{1B}', '\u{7F}',
+        '\u{9B}', '\u{202E}', '\u{2066}', '\u{200F}',
+    ] {
+        for src in [
+            format!("require soc2; # note{c}require !trains_on_prompts;"),
+            format!("require region == \"eu{c}\";"),
+            format!("require{c}soc2;"),
+        ] {
+            let d = first_error(&src);
+            assert_eq!(d.code(), "syntax/control-character", "{src:?}");
+            let at = src.find(c).unwrap();
+            assert_eq!(d.span().map(|s| s.start), Some(at), "{src:?}");
+        }
+    }
+    // Tab, LF, CR and CRLF stay ordinary whitespace, in and out of comments.
+    let p = ok("require soc2;\t# a\tcomment\r\nrequire gdpr; # old mac\rrequire hipaa;\n");
+    assert_eq!(p.statements.len(), 3);
+}
