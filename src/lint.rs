@@ -19,6 +19,9 @@
 //! | `lint/redundant-deny` | a denied name the allow list of the same field already blocks |
 //! | `lint/empty-allow-list` | `allow provider []` restricts nothing |
 //! | `lint/unused-attribute` | a declared attribute no requirement uses |
+//! | `lint/invisible-character` | a string (list entry, compared value, name) holds a zero-width, format or non-ASCII space character |
+//! | `lint/confusable-string` | a string holds Cyrillic, Greek or fullwidth letters that look like ASCII ones (`"dеepseek"`) |
+//! | `lint/mixed-scripts` | a string mixes letters of two scripts (Latin, Greek, Cyrillic, Armenian) |
 //! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
 //! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
 //! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
@@ -58,6 +61,8 @@ use crate::schema::{AttrKind, suggest};
 use crate::target::Value;
 use crate::time::Date;
 
+mod strings;
+
 /// The most predicate evaluations [`lint`] spends comparing requirements.
 pub const MAX_ANALYSIS_STEPS: usize = 1 << 22;
 
@@ -79,6 +84,7 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     requirements(policy.ir(), &mut out);
     lists(policy, &mut out);
     unused_attributes(policy, &mut out);
+    strings::strings(policy, &mut out);
     out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
     cap(out)
 }

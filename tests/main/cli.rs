@@ -247,6 +247,31 @@ fn lint_errors_exit_1_with_rendered_diagnostics() {
     has(&r.stdout, "did you mean `soc2`?");
 }
 
+/// What broke: a vertical tab ended a comment for a reader but not for
+/// eligo, and look-alike strings passed lint silently. Both through the
+/// command line, without a catalog.
+#[test]
+fn lint_refuses_hidden_line_breaks_and_warns_about_lookalike_strings() {
+    let hidden = Scratch::new(
+        "hidden.pol",
+        "require soc2; # note\u{0B}require !trains_on_prompts;\n",
+    );
+    let r = eligo(&["lint", "--color", "never", hidden.path()]);
+    expect_code(&r, 1);
+    has(&r.stdout, "error[syntax/control-character]");
+    has(&r.stdout, "U+000B (vertical tab)");
+    has(&r.stdout, &format!("{}:1:21", hidden.path()));
+    let lookalike = Scratch::new(
+        "lookalike.pol",
+        "require soc2;\ndeny provider [\"d\u{0435}epseek\", \"open\u{200B}ai\"];\n",
+    );
+    let r = eligo(&["lint", "--color", "never", lookalike.path()]);
+    has(&r.stdout, "warning[lint/confusable-string]");
+    has(&r.stdout, "looks like `deepseek`");
+    has(&r.stdout, "warning[lint/invisible-character]");
+    has(&r.stdout, "`open\\u{200b}ai`");
+}
+
 #[test]
 fn lint_unreadable_input_exits_2() {
     let r = eligo(&["lint", "policies/missing.pol"]);
