@@ -68,7 +68,9 @@
 //!   requirement whose clause form would exceed [`compile::MAX_CLAUSES`] (64)
 //!   clauses is compiled to a mask program instead;
 //! - catalog and target files: at most [`catalog::MAX_CATALOG_BYTES`]
-//!   (256 MiB; `io/too-large`). Text already in memory is not limited: the
+//!   (64 MiB; `io/too-large`); TOML and YAML catalogs at most
+//!   [`catalog::MAX_TREE_CATALOG_BYTES`] (4 MiB, from files and text alike;
+//!   `catalog/too-large`). Other text already in memory is not limited: the
 //!   caller decides how much to accept;
 //! - catalogs and target JSON, in every format: lists and objects nested at
 //!   most 32 levels below the top-level value; `id`, `provider`, `model`,
@@ -79,14 +81,14 @@
 //!   once 100 problems are found. Duplicate keys, floats, lists and objects
 //!   as values (other than expiring evidence) and unknown fields are errors,
 //!   never silently resolved;
-//! - policy test files: at most [`testing::MAX_TEST_FILE_BYTES`] (16 MiB);
+//! - policy test files: at most [`testing::MAX_TEST_FILE_BYTES`] (4 MiB);
 //! - [`lint`](lint::lint): at most [`lint::MAX_ANALYSIS_STEPS`] (2^22)
 //!   predicate evaluations comparing requirements, and no check over more
 //!   than 12 attributes at once (skipped checks get a `lint/analysis-limit`
 //!   note); at most [`lint::MAX_PER_CODE`] (100) diagnostics of one code;
 //! - the Python binding: a target mapping nested at most 32 levels, at most
 //!   100,000 keys a mapping, at most 10,000,000 targets a call, and
-//!   `Catalog.from_json` text at most 256 MiB.
+//!   `Catalog.from_json` text at most 64 MiB.
 //!
 //! The number of statements, targets and attributes is bounded only by these
 //! sizes. Values built in code ([`Target::builder`], [`Catalog::new`]) are

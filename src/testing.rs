@@ -49,8 +49,10 @@ use crate::syntax;
 use crate::target::Target;
 use crate::time::Date;
 
-/// Largest test file accepted, in bytes (16 MiB).
-pub const MAX_TEST_FILE_BYTES: usize = 16 << 20;
+/// Largest test file accepted, in bytes (4 MiB). A test file is TOML, read
+/// whole into a value tree at up to 70 times its size in memory, as TOML
+/// catalogs are ([`crate::catalog::MAX_TREE_CATALOG_BYTES`]).
+pub const MAX_TEST_FILE_BYTES: usize = 4 << 20;
 
 /// The verdict a case expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -19,6 +19,7 @@
 
 use serde_json::{Map, Value as J};
 
+use super::strict::Top;
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::schema::{AttrKind, STANDARD_ATTRIBUTES, is_valid_name};
@@ -38,19 +39,85 @@ const TARGET_FIELDS: &[&str] = &[
     "attributes",
 ];
 
+/// Reads a catalog from its value tree (the TOML path).
 pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
     let mut p = Problems::new();
+    let mut targets = Vec::new();
     let Some(top) = v.as_object() else {
-        p.file(
-            "catalog/wrong-type",
-            format!(
-                "a catalog is an object with a `targets` list, found {}",
-                describe(v)
-            ),
-            "see docs/CATALOG.md for the format",
-        );
-        return p.finish(None, Vec::new(), file);
+        not_an_object(&describe(v), &mut p);
+        return p.finish(None, targets, file);
     };
+    let name = top_fields(top, &mut p);
+    match top.get("targets") {
+        Some(J::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if !next_target(item, i, &mut p, &mut targets) {
+                    break;
+                }
+            }
+        }
+        other => targets_problem(other, &mut p),
+    }
+    p.finish(name, targets, file)
+}
+
+/// Reads a catalog from JSON text, one target at a time: the value tree of
+/// a target is dropped once the target is read, so memory holds the targets
+/// and the top-level fields, never the whole document.
+pub(crate) fn read_json(text: &str, file: &str) -> Result<Catalog, Error> {
+    let mut items = Problems::new();
+    let mut targets = Vec::new();
+    let top = super::strict::stream_json(text, file, "targets", false, |i, item| {
+        next_target(&item, i, &mut items, &mut targets)
+    })?;
+    // Problems with the top level are reported first, as in the file's
+    // outline, then those of the targets.
+    let mut p = Problems::new();
+    let name = match top {
+        Top::Object { fields, list } => {
+            let name = top_fields(&fields, &mut p);
+            match list {
+                Some(Ok(_)) => {}
+                Some(Err(other)) => targets_problem(Some(&other), &mut p),
+                None => targets_problem(None, &mut p),
+            }
+            name
+        }
+        Top::List => {
+            not_an_object("a list", &mut p);
+            None
+        }
+        Top::Other(v) => {
+            not_an_object(&describe(&v), &mut p);
+            None
+        }
+    };
+    p.diags.append(&mut items.diags);
+    p.finish(name, targets, file)
+}
+
+/// Reads target `i` unless too many problems were found already; returns
+/// whether to go on.
+fn next_target(item: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) -> bool {
+    if p.full() {
+        return false;
+    }
+    if let Some(t) = target(item, i, p) {
+        out.push((i, t));
+    }
+    true
+}
+
+fn not_an_object(found: &str, p: &mut Problems) {
+    p.file(
+        "catalog/wrong-type",
+        format!("a catalog is an object with a `targets` list, found {found}"),
+        "see docs/CATALOG.md for the format",
+    );
+}
+
+/// Checks the top-level fields; returns the catalog's name.
+fn top_fields(top: &Map<String, J>, p: &mut Problems) -> Option<String> {
     for key in top.keys() {
         if !TOP_FIELDS.contains(&key.as_str()) {
             p.file(
@@ -60,7 +127,17 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
             );
         }
     }
-    let name = match top.get("catalog") {
+    if let Some(other) = top
+        .get("description")
+        .filter(|v| !v.is_string() && !v.is_null())
+    {
+        p.file(
+            "catalog/wrong-type",
+            format!("`description` must be a string, found {}", describe(other)),
+            "",
+        );
+    }
+    match top.get("catalog") {
         None | Some(J::Null) => None,
         Some(J::String(s)) => Some(s.clone()),
         Some(other) => {
@@ -71,38 +148,23 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
             );
             None
         }
-    };
-    let targets = match top.get("targets") {
-        Some(J::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                if p.full() {
-                    break;
-                }
-                if let Some(t) = target(item, i, &mut p) {
-                    out.push((i, t));
-                }
-            }
-            out
-        }
-        Some(other) => {
-            p.file(
-                "catalog/wrong-type",
-                format!("`targets` must be a list, found {}", describe(other)),
-                "",
-            );
-            Vec::new()
-        }
-        None => {
-            p.file(
-                "catalog/missing-field",
-                "the catalog has no `targets` list".to_string(),
-                "",
-            );
-            Vec::new()
-        }
-    };
-    p.finish(name, targets, file)
+    }
+}
+
+/// `targets` absent or not a list.
+fn targets_problem(found: Option<&J>, p: &mut Problems) {
+    match found {
+        Some(other) => p.file(
+            "catalog/wrong-type",
+            format!("`targets` must be a list, found {}", describe(other)),
+            "",
+        ),
+        None => p.file(
+            "catalog/missing-field",
+            "the catalog has no `targets` list".to_string(),
+            "",
+        ),
+    }
 }
 
 /// Reads one target for `Target`'s `Deserialize` impl; the messages of all

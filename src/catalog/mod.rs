@@ -29,8 +29,23 @@ pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
 
 pub use provider_policies::parse_retention;
 
-/// Largest catalog file accepted, in bytes (256 MiB).
-pub const MAX_CATALOG_BYTES: usize = 256 << 20;
+/// Largest catalog file accepted, in bytes (64 MiB).
+///
+/// JSON catalogs are read one target at a time, so memory holds the
+/// targets, never the document's value tree: about 15 times the file for a
+/// catalog of minimal targets (a 30 MB file of 500,000 one-attribute targets
+/// takes 460 MB), less for realistic ones. 64 MiB, twenty times a catalog of
+/// 10,000 realistic targets, keeps that under about 1 GiB.
+pub const MAX_CATALOG_BYTES: usize = 64 << 20;
+
+/// Largest TOML or gateway YAML catalog accepted, in bytes (4 MiB), from a
+/// file or from text.
+///
+/// These formats are read whole into a value tree before their targets are
+/// read, at up to 70 times the text in memory; 4 MiB keeps that under about
+/// 300 MB. Hand-written configuration is far smaller; use JSON for larger
+/// catalogs.
+pub const MAX_TREE_CATALOG_BYTES: usize = 4 << 20;
 
 /// The formats [`Catalog::from_file`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -170,8 +185,7 @@ impl Catalog {
 
     /// Reads eligo's JSON catalog format.
     pub fn from_json(text: &str, name: &str) -> Result<Catalog, Error> {
-        let value = strict::parse_json(text, name)?;
-        eligo::read(&value, name)
+        eligo::read_json(text, name)
     }
 
     /// Reads eligo's catalog format written in TOML (`[[targets]]` tables).
@@ -188,20 +202,21 @@ impl Catalog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_toml(text: &str, name: &str) -> Result<Catalog, Error> {
+        tree_size(text, name, "TOML")?;
         let value = strict::parse_toml(text, name)?;
         eligo::read(&value, name)
     }
 
     /// Reads gateway YAML: `providers.targets[]` with `data_policy` blocks.
     pub fn from_gateway_yaml(text: &str, name: &str) -> Result<Catalog, Error> {
+        tree_size(text, name, "YAML")?;
         let value = strict::parse_yaml(text, name)?;
         gateway::read(&value, name)
     }
 
     /// Reads provider definitions with `dataPolicy` objects (JSON).
     pub fn from_provider_policies(text: &str, name: &str) -> Result<Catalog, Error> {
-        let value = strict::parse_json(text, name)?;
-        provider_policies::read(&value, name)
+        provider_policies::read_json(text, name)
     }
 
     /// The catalog's name, if the file gives one.
@@ -252,6 +267,27 @@ impl Catalog {
     pub fn suggest_model(&self, model: &str) -> Option<&str> {
         crate::schema::suggest(model, self.targets.iter().map(Target::model))
     }
+}
+
+/// Refuses TOML or YAML text over [`MAX_TREE_CATALOG_BYTES`].
+fn tree_size(text: &str, name: &str, format: &str) -> Result<(), Error> {
+    if text.len() <= MAX_TREE_CATALOG_BYTES {
+        return Ok(());
+    }
+    Err(Error::new(
+        vec![
+            Diagnostic::error(
+                "catalog/too-large",
+                format!(
+                    "`{name}` is {} bytes; a {format} catalog may be at most {} bytes",
+                    text.len(),
+                    MAX_TREE_CATALOG_BYTES
+                ),
+            )
+            .with_help("write large catalogs as JSON, which is read one target at a time"),
+        ],
+        Some(SourceText::new(name, "")),
+    ))
 }
 
 /// Chooses the JSON reader from the top-level keys.
@@ -317,7 +353,15 @@ impl Problems {
         targets: Vec<(usize, Target)>,
         file: &str,
     ) -> Result<Catalog, Error> {
-        let (positions, targets): (Vec<usize>, Vec<Target>) = targets.into_iter().unzip();
+        // Split in place: no second copy of the targets at the peak.
+        let mut positions = Vec::with_capacity(targets.len());
+        let targets: Vec<Target> = targets
+            .into_iter()
+            .map(|(i, t)| {
+                positions.push(i);
+                t
+            })
+            .collect();
         let catalog = Catalog::build(name, targets, &positions, &mut self.diags);
         if self.diags.is_empty() {
             Ok(catalog)

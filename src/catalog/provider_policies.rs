@@ -28,6 +28,7 @@
 use serde_json::{Map, Value as J};
 
 use super::eligo::{MAX_NAME_BYTES, object, string_field};
+use super::strict::Top;
 use super::{Catalog, Problems, describe};
 use crate::diagnostic::Error;
 use crate::target::Target;
@@ -42,36 +43,33 @@ const POLICY_FIELDS: &[&str] = &[
     "gdpr",
 ];
 
-pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
+/// Reads provider definitions from JSON text, one definition at a time (its
+/// value tree is dropped once its targets are read).
+pub(crate) fn read_json(text: &str, file: &str) -> Result<Catalog, Error> {
     let mut p = Problems::new();
-    let items = match v {
-        J::Array(items) => items.as_slice(),
-        J::Object(top) => match top.get("providers") {
-            Some(J::Array(items)) => items.as_slice(),
-            _ => {
-                p.file(
-                    "catalog/missing-field",
-                    "the file has no `providers` list".to_string(),
-                    "provider definitions are a list, or an object with a `providers` list",
-                );
-                &[]
-            }
-        },
-        other => {
-            p.file(
-                "catalog/wrong-type",
-                format!("expected a `providers` list, found {}", describe(other)),
-                "",
-            );
-            &[]
-        }
-    };
     let mut targets = Vec::new();
-    for (i, item) in items.iter().enumerate() {
+    let top = super::strict::stream_json(text, file, "providers", true, |i, item| {
         if p.full() {
-            break;
+            return false;
         }
-        provider(item, i, &mut p, &mut targets);
+        provider(&item, i, &mut p, &mut targets);
+        true
+    })?;
+    match top {
+        Top::List
+        | Top::Object {
+            list: Some(Ok(_)), ..
+        } => {}
+        Top::Object { .. } => p.file(
+            "catalog/missing-field",
+            "the file has no `providers` list".to_string(),
+            "provider definitions are a list, or an object with a `providers` list",
+        ),
+        Top::Other(other) => p.file(
+            "catalog/wrong-type",
+            format!("expected a `providers` list, found {}", describe(&other)),
+            "",
+        ),
     }
     p.finish(None, targets, file)
 }

@@ -161,12 +161,7 @@ pub(crate) fn parse_json(text: &str, name: &str) -> Result<Value, Error> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = StrictJson::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    result.map(|v| v.0).map_err(|e| {
-        let at = (e.line() > 0).then(|| offset_of(text, e.line(), e.column().max(1)));
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        syntax_error("catalog/invalid-json", "JSON", msg, at, text, name)
-    })
+    result.map(|v| v.0).map_err(|e| json_error(&e, text, name))
 }
 
 /// Parses TOML text.
@@ -223,4 +218,242 @@ pub(crate) fn parse_yaml(text: &str, name: &str) -> Result<Value, Error> {
         let at = e.at.map(|(line, column)| offset_of(text, line, column));
         syntax_error("catalog/invalid-yaml", "YAML", e.message, at, text, name)
     })
+}
+
+/// The top level of a JSON document whose bulk is one list, read by
+/// [`stream_json`].
+pub(crate) enum Top {
+    /// An object: its fields other than the list, and what stood under the
+    /// list's key: `None` when absent, `Some(Ok(n))` for a list of `n`
+    /// elements (each handed to the callback), `Some(Err(v))` for a value
+    /// that is not a list.
+    Object {
+        fields: Map<String, Value>,
+        list: Option<Result<usize, Value>>,
+    },
+    /// A list at the top level; its elements were handed to the callback
+    /// when `top_list` was set, and skipped otherwise.
+    List,
+    /// A scalar at the top level.
+    Other(Value),
+}
+
+/// Parses JSON text whose bulk is one list (`list_key` of the top-level
+/// object, or with `top_list` the top-level array itself), handing each of
+/// its elements to `each` as soon as it is read, so that only one element's
+/// value tree is in memory at a time. When `each` returns `false` the rest
+/// of the list is skipped without building anything (it is still checked
+/// for syntax). The other top-level fields are read shallowly: their
+/// scalars are kept, their lists and objects skipped and kept as empty ones.
+pub(crate) fn stream_json<F: FnMut(usize, Value) -> bool>(
+    text: &str,
+    name: &str,
+    list_key: &str,
+    top_list: bool,
+    mut each: F,
+) -> Result<Top, Error> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = TopSeed {
+        list_key,
+        top_list,
+        each: &mut each,
+    };
+    let result = de::DeserializeSeed::deserialize(seed, &mut de).and_then(|v| de.end().map(|()| v));
+    result.map_err(|e| json_error(&e, text, name))
+}
+
+fn json_error(e: &serde_json::Error, text: &str, name: &str) -> Error {
+    let at = (e.line() > 0).then(|| offset_of(text, e.line(), e.column().max(1)));
+    let msg = e.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    syntax_error("catalog/invalid-json", "JSON", msg, at, text, name)
+}
+
+struct TopSeed<'a, F> {
+    list_key: &'a str,
+    top_list: bool,
+    each: &'a mut F,
+}
+
+impl<'de, F: FnMut(usize, Value) -> bool> de::DeserializeSeed<'de> for TopSeed<'_, F> {
+    type Value = Top;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Value) -> bool> Visitor<'de> for TopSeed<'_, F> {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut fields = Map::new();
+        let mut list = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) || (key == self.list_key && list.is_some()) {
+                return Err(de::Error::custom(format_args!(
+                    "the key `{key}` is given twice"
+                )));
+            }
+            if key == self.list_key {
+                list = Some(map.next_value_seed(ListSeed {
+                    depth: 1,
+                    each: &mut *self.each,
+                })?);
+            } else {
+                fields.insert(key, map.next_value_seed(Shallow)?);
+            }
+        }
+        Ok(Top::Object { fields, list })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
+        if self.top_list {
+            stream(seq, 0, self.each).map(|_| Top::List)
+        } else {
+            let mut seq = seq;
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok(Top::List)
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_bool(v).map(Top::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_i64(v).map(Top::Other)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_u64(v).map(Top::Other)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_f64(v).map(Top::Other)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_str(v).map(Top::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Top, E> {
+        StrictVisitor { depth: 0 }.visit_unit().map(Top::Other)
+    }
+}
+
+/// The value under the list's key: streamed if it is a list.
+struct ListSeed<'a, F> {
+    depth: usize,
+    each: &'a mut F,
+}
+
+impl<'de, F: FnMut(usize, Value) -> bool> de::DeserializeSeed<'de> for ListSeed<'_, F> {
+    type Value = Result<usize, Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Value) -> bool> Visitor<'de> for ListSeed<'_, F> {
+    type Value = Result<usize, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        stream(seq, self.depth, self.each).map(Ok)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Shallow.visit_map(map).map(Err)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Shallow.visit_bool(v).map(Err)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Shallow.visit_i64(v).map(Err)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Shallow.visit_u64(v).map(Err)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Shallow.visit_f64(v).map(Err)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Shallow.visit_str(v).map(Err)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Shallow.visit_unit().map(Err)
+    }
+}
+
+/// A value whose contents eligo does not read: scalars are kept, a list or
+/// an object is skipped (checked for syntax only) and stands as an empty one,
+/// so that messages can still say what it was.
+struct Shallow;
+
+impl<'de> de::DeserializeSeed<'de> for Shallow {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Shallow {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(Value::Array(Vec::new()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Value::Object(Map::new()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        StrictVisitor { depth: 0 }.visit_unit()
+    }
+}
+
+/// Hands each element of `seq` (a list at `depth`) to `each`; skips the
+/// rest once `each` returns `false`. Returns the number of elements.
+fn stream<'de, A: SeqAccess<'de>, F: FnMut(usize, Value) -> bool>(
+    mut seq: A,
+    depth: usize,
+    each: &mut F,
+) -> Result<usize, A::Error> {
+    let mut n = 0;
+    while let Some(Nested(v)) = seq.next_element_seed(NestedSeed { depth: depth + 1 })? {
+        let more = each(n, v);
+        n += 1;
+        if !more {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            break;
+        }
+    }
+    Ok(n)
 }
