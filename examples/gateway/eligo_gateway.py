@@ -24,7 +24,9 @@ each target's ``endpoint`` (an OpenAI-compatible base URL such as
 same text. An upstream API key is taken from the environment variable
 ``ELIGO_GATEWAY_KEY_<PROVIDER>`` (provider name upper-cased, other characters
 than letters and digits replaced by ``_``) and sent as a bearer token; the
-client's own ``Authorization`` header is never forwarded.
+client's own ``Authorization`` header is never forwarded. A catalog in which
+two provider names give the same variable (``onprem-a`` and ``OnPrem_A``) is
+refused: one provider's key would be sent to the other's upstream.
 
 Run ``python eligo_gateway.py --help`` for the options.
 """
@@ -53,6 +55,9 @@ log = logging.getLogger("eligo.gateway")
 
 GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
 
+# At most this many characters of a name are written into a message.
+MAX_ECHO = 128
+
 
 @dataclass(frozen=True)
 class Upstream:
@@ -75,9 +80,34 @@ def error(status: int, message: str, type_: str, code: Optional[str], param: Opt
     return web.json_response(error_body(message, type_, code, param), status=status)
 
 
+def quote(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` in backticks, safe to put in a message or a log line.
+
+    Characters that are not printable (controls such as newline and U+0085,
+    line and paragraph separators, format characters such as bidirectional
+    overrides, unassigned code points) and the backslash are written as
+    Python escapes (``\\n``, ``\\x85``, ``\\u2028``), and the result is cut
+    after ``limit`` characters, marked with ``…``.
+    """
+    out, size = [], 0
+    for ch in text:
+        piece = ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode("ascii")
+        if size + len(piece) > limit:
+            out.append("…")
+            break
+        out.append(piece)
+        size += len(piece)
+    return "`" + "".join(out) + "`"
+
+
 def now() -> str:
     """The current UTC time as RFC 3339, whole seconds (as eligo's events)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def key_variable(provider: str) -> str:
+    """The environment variable holding the API key of ``provider``'s upstreams."""
+    return "ELIGO_GATEWAY_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper()
 
 
 def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstream]]:
@@ -86,7 +116,8 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
     The file is read once. eligo validates it (any bad value is an error);
     only then does the gateway take ``endpoint``, ``provider`` and ``model``
     from the same text, checking that its targets line up with eligo's ids.
-    Every target must have an ``http://`` or ``https://`` endpoint.
+    Every target must have an ``http://`` or ``https://`` endpoint, and
+    different provider names must give different API-key variables.
     """
     text = Path(path).read_bytes().decode("utf-8")
     catalog = eligo.Catalog.from_json(text, name=str(path))
@@ -94,6 +125,7 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
     if len(raw) != len(catalog):
         raise ValueError(f"{path}: the catalog's targets do not line up with eligo's")
     upstreams = {}
+    key_owners: dict[str, str] = {}  # API-key variable -> the provider it belongs to
     for target_id, t in zip(catalog.ids, raw):
         if (t.get("id") or f"{t['provider']}/{t['model']}") != target_id:
             raise ValueError(f"{path}: target `{target_id}` does not line up with eligo's ids")
@@ -101,7 +133,13 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
         url = URL(endpoint) if endpoint else None
         if url is None or url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"{path}: target `{target_id}` needs an http(s) `endpoint`, found {endpoint!r}")
-        env = "ELIGO_GATEWAY_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", t["provider"]).upper()
+        env = key_variable(t["provider"])
+        owner = key_owners.setdefault(env, t["provider"])
+        if owner != t["provider"]:
+            raise ValueError(
+                f"{path}: providers {quote(owner)} and {quote(t['provider'])} would share the API-key"
+                f" variable {env}; rename one of them"
+            )
         upstreams[target_id] = Upstream(
             id=target_id,
             provider=t["provider"],

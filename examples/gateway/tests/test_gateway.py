@@ -432,6 +432,29 @@ def test_gateway_does_not_start_on_a_bad_catalog_or_policy(tmp_path: Path, capsy
     assert "compile/unknown-attribute" in capsys.readouterr().err
 
 
+# Regression: `onprem-a` and `OnPrem_A` are different providers to eligo but
+# both read their API key from ELIGO_GATEWAY_KEY_ONPREM_A, so one provider's
+# key was sent to the other's upstream. The gateway now refuses to start.
+def test_providers_sharing_an_api_key_variable_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "policy.pol").write_text(STRICT, encoding="utf-8")
+    for a, b in [("onprem-a", "OnPrem_A"), ("acme.eu", "ACME-EU"), ("caf\u00e9", "caf_")]:
+        targets = [
+            {"provider": a, "model": "m", "endpoint": "http://127.0.0.1:1/v1"},
+            {"provider": "other", "model": "m", "endpoint": "http://127.0.0.1:2/v1"},
+            {"provider": b, "model": "m", "endpoint": "http://127.0.0.1:3/v1"},
+        ]
+        (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+        with pytest.raises(ValueError) as info:
+            Gateway(tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "e.jsonl")
+        assert f"providers `{a}` and `{b}` would share the API-key variable" in str(info.value)
+
+    # One provider serving several models is no collision.
+    targets = [{"provider": "onprem-a", "model": m, "endpoint": "http://127.0.0.1:1/v1"} for m in ("m1", "m2")]
+    (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+    gateway = Gateway(tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "e.jsonl")
+    assert sorted(gateway.upstreams) == ["onprem-a/m1", "onprem-a/m2"]
+
+
 @async_test
 async def test_command_line_serves_on_a_free_port(tmp_path: Path) -> None:
     mock = MockUpstream("primary")
