@@ -201,8 +201,13 @@ class Gateway:
     # -- events ------------------------------------------------------------
 
     def write_event(self, event: dict[str, Any]) -> None:
-        """Appends one event as a JSON line; raises ``OSError`` when it cannot."""
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        """Appends one event as a JSON line; raises ``OSError`` when it cannot.
+
+        The line is ASCII: every other character is a ``\\u`` escape, so
+        U+2028, U+2029 and U+0085 in a name cannot split it for a reader that
+        takes them as line breaks.
+        """
+        line = (json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
         if self._events.write(line) != len(line):
             raise OSError(f"short write to {self.events_path}")
 

@@ -115,8 +115,10 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, policy: str, down: tuple[str, ...] = ()) -> AsyncIterator[Harness]:
-    """Starts the mocks and a gateway; ``down`` upstreams refuse connections."""
+async def running(
+    tmp_path: Path, policy: str, down: tuple[str, ...] = (), targets: list[tuple[str, str, Any]] = TARGETS
+) -> AsyncIterator[Harness]:
+    """Starts the mocks and a gateway over ``targets``; ``down`` upstreams refuse connections."""
     upstreams = {name: MockUpstream(name) for name in ("cloud", "primary", "secondary")}
     runners, urls = [], {}
     refusing = []
@@ -129,10 +131,10 @@ async def running(tmp_path: Path, policy: str, down: tuple[str, ...] = ()) -> As
         else:
             runner, urls[name] = await start(mock.app())
             runners.append(runner)
-    targets = [
-        {"provider": p, "model": m, "endpoint": urls[p] + "/v1", "attributes": attrs} for p, m, attrs in TARGETS
+    catalog = [
+        {"provider": p, "model": m, "endpoint": urls[p] + "/v1", "attributes": attrs} for p, m, attrs in targets
     ]
-    (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+    (tmp_path / "catalog.json").write_text(json.dumps({"targets": catalog}), encoding="utf-8")
     (tmp_path / "policy.pol").write_text(policy, encoding="utf-8")
     gateway = Gateway(
         tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "events.jsonl", reload_interval=0.02
@@ -299,6 +301,23 @@ async def test_unknown_model_stream_and_bad_bodies_are_refused(tmp_path: Path) -
                     assert (await r.json())["error"]["type"] == "invalid_request_error"
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
         assert h.events("block") == [] and h.events("warn") == []
+
+
+# Regression: events were written with `ensure_ascii=False`, so a name with
+# U+2028 or U+0085 put those characters raw into the JSON-lines file, where
+# many line readers (Python's str.splitlines among them) split the event.
+@async_test
+async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
+    model = "m\u2028line\u0085next\u2029\u00e9"
+    async with running(tmp_path, STRICT, targets=TARGETS + [("cloud", model, NON_COMPLIANT)]) as h:
+        with pytest.raises(openai.PermissionDeniedError):
+            await h.client.chat.completions.create(model=model, messages=MESSAGES)
+        raw = h.gateway.events_path.read_bytes()
+        assert raw.isascii(), raw
+        assert "\\u2028" in raw.decode() and "\\u0085" in raw.decode()
+        assert raw.count(b"\n") == 2  # policy_loaded and the block
+        [event] = h.events("block")
+        assert event["request"] == {"model": model, "pinned": None}
 
 
 @async_test
