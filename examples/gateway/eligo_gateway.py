@@ -292,10 +292,11 @@ class Gateway:
         try:
             decision = policy.route(self.catalog, model)
         except eligo.RequestError as e:  # a model or target the catalog does not have
+            # eligo's `help` may suggest a real catalog id ("did you mean ..."):
+            # that stays in the gateway's log, the client learns nothing of the catalog.
             d = e.diagnostics[0] if e.diagnostics else {}
-            msg = d.get("message") or str(e)
-            if d.get("help"):
-                msg += f" ({d['help']})"
+            log.info("refused model `%s`: %s (%s)", model, d.get("code"), d.get("help") or "no suggestion")
+            msg = f"The model `{model}` does not exist on this gateway."
             return error(404, msg, "invalid_request_error", "model_not_found", "model")
         headers = {"x-eligo-policy": policy.fingerprint}
 

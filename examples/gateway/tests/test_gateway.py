@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 import socket
 import sys
@@ -158,6 +159,12 @@ def route(policy_text: str, tmp_path: Path, model: str) -> eligo.Decision:
     return eligo.compile(policy_text).route(catalog, model)
 
 
+def error_message(e: openai.APIStatusError) -> str:
+    """The ``error.message`` of an error answer, exactly as the gateway wrote it."""
+    message: str = e.response.json()["error"]["message"]
+    return message
+
+
 def fingerprint(policy_text: str) -> str:
     return eligo.compile(policy_text).fingerprint
 
@@ -288,7 +295,7 @@ async def test_unknown_model_stream_and_bad_bodies_are_refused(tmp_path: Path) -
         with pytest.raises(openai.NotFoundError) as info:
             await h.client.chat.completions.create(model="m-chatt", messages=MESSAGES)
         assert info.value.code == "model_not_found"
-        assert "no model `m-chatt` in the catalog" in info.value.message
+        assert error_message(info.value) == "The model `m-chatt` does not exist on this gateway."
         with pytest.raises(openai.NotFoundError):
             await h.client.chat.completions.create(model="nobody/m-chat", messages=MESSAGES)
         with pytest.raises(openai.BadRequestError) as bad:
@@ -318,6 +325,23 @@ async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
         assert raw.count(b"\n") == 2  # policy_loaded and the block
         [event] = h.events("block")
         assert event["request"] == {"model": model, "pinned": None}
+
+
+# Regression: the 404 for an unknown model or target carried eligo's help,
+# "did you mean `secondary/m-chat`?", so a client could discover catalog ids
+# (even of targets the policy blocks) by sending near misses. The client now
+# gets a generic message; the suggestion goes to the gateway's log only.
+@async_test
+async def test_unknown_model_errors_suggest_no_catalog_ids(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="eligo.gateway")
+    async with running(tmp_path, STRICT) as h:
+        for model, suggestion in [("secondary/m-cha", "secondary/m-chat"), ("m-ope", "m-open"), ("cloud/", "cloud/")]:
+            with pytest.raises(openai.NotFoundError) as info:
+                await h.client.chat.completions.create(model=model, messages=MESSAGES)
+            assert info.value.code == "model_not_found" and info.value.param == "model"
+            assert error_message(info.value) == f"The model `{model}` does not exist on this gateway."
+            assert f"did you mean `{suggestion}" in caplog.text  # the operator still sees it
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
 
 
 @async_test
