@@ -55,7 +55,8 @@ log = logging.getLogger("eligo.gateway")
 
 GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
 
-# At most this many characters of a name are written into a message.
+# At most this many characters of a name (a client's model, a provider) are
+# written into a message or a log line; see `quote`.
 MAX_ECHO = 128
 
 
@@ -295,8 +296,8 @@ class Gateway:
             # eligo's `help` may suggest a real catalog id ("did you mean ..."):
             # that stays in the gateway's log, the client learns nothing of the catalog.
             d = e.diagnostics[0] if e.diagnostics else {}
-            log.info("refused model `%s`: %s (%s)", model, d.get("code"), d.get("help") or "no suggestion")
-            msg = f"The model `{model}` does not exist on this gateway."
+            log.info("refused model %s: %s (%s)", quote(model), d.get("code"), d.get("help") or "no suggestion")
+            msg = f"The model {quote(model)} does not exist on this gateway."
             return error(404, msg, "invalid_request_error", "model_not_found", "model")
         headers = {"x-eligo-policy": policy.fingerprint}
 

@@ -344,6 +344,35 @@ async def test_unknown_model_errors_suggest_no_catalog_ids(tmp_path: Path, caplo
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
 
 
+# Regression: the 404 for an unknown model echoed the client's `model` whole
+# and raw: a megabyte name came back a megabyte long, and newlines, ANSI
+# escapes, U+2028 or bidirectional overrides reached the client's logs and
+# screens as they were. The echo is now cut at 128 characters, with every
+# character that is not printable written as an escape.
+@async_test
+async def test_unknown_model_echo_is_bounded_and_escaped(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="eligo.gateway")
+    cases = {
+        "x" * 1_000_000: "`" + "x" * 128 + "…`",
+        "evil\nline\r\x1b[31m\x00\x85": "`evil\\nline\\r\\x1b[31m\\x00\\x85`",
+        "a\u2028b\u2029c\u202ed\u200be\u00a0f\\g": "`a\\u2028b\\u2029c\\u202ed\\u200be\\xa0f\\\\g`",
+        "\U0001f600 caf\u00e9 \u6a21\u578b": "`\U0001f600 caf\u00e9 \u6a21\u578b`",  # printable text stays as it is
+        "\n" * 200: "`" + "\\n" * 64 + "…`",  # the bound counts escaped characters
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            for model, shown in cases.items():
+                body = {"model": model, "messages": MESSAGES}
+                async with s.post(str(h.client.base_url) + "chat/completions", json=body) as r:
+                    assert r.status == 404
+                    error = (await r.json())["error"]
+                assert error["code"] == "model_not_found"
+                assert error["message"] == f"The model {shown} does not exist on this gateway."
+        assert len(caplog.text) < 10_000  # the log line is bounded too
+        assert "\x1b" not in caplog.text and "\u2028" not in caplog.text
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
 @async_test
 async def test_models_lists_what_the_policy_routes(tmp_path: Path) -> None:
     async with running(tmp_path, STRICT) as h:
