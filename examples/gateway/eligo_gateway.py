@@ -55,6 +55,13 @@ log = logging.getLogger("eligo.gateway")
 
 GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
 
+# Client bodies nested deeper than this (objects and arrays counted together,
+# the body itself at level 1) are refused. Chat requests are shallow; the JSON
+# schemas of `tools` add a level or two per nested property.
+MAX_BODY_DEPTH = 64
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # At most this many characters of a name (a client's model, a provider) are
 # written into a message or a log line; see `quote`.
 MAX_ECHO = 128
@@ -69,6 +76,14 @@ class Upstream:
     model: str
     url: URL  # the chat completions URL: the target's endpoint + /chat/completions
     api_key: Optional[str]
+
+
+class BadRequest(Exception):
+    """A client body the gateway refuses with 400 ``invalid_request_error``."""
+
+    def __init__(self, message: str, code: Optional[str] = None, param: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.param = message, code, param
 
 
 def error_body(message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> dict[str, Any]:
@@ -99,6 +114,38 @@ def quote(text: str, limit: int = MAX_ECHO) -> str:
         out.append(piece)
         size += len(piece)
     return "`" + "".join(out) + "`"
+
+
+def parse_body(raw: bytes) -> Any:
+    """The client's body as strict JSON; raises ``BadRequest`` for anything else.
+
+    The body must be UTF-8 JSON nested at most ``MAX_BODY_DEPTH`` levels,
+    without lone surrogates (``"\\ud800"`` escapes not paired with another),
+    which no upstream could take as text and eligo cannot route on. Too deep
+    a body is refused whether Python's parser gives up on it or not.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadRequest(f"The body is nested more than {MAX_BODY_DEPTH} levels deep.") from None
+    except ValueError:
+        raise BadRequest("The body is not valid JSON.") from None
+    stack = [(value, 1)]  # without recursion: the depth is not checked yet
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise BadRequest("The body contains a lone surrogate (an unpaired `\\ud800`-`\\udfff` escape).")
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_BODY_DEPTH:
+                raise BadRequest(f"The body is nested more than {MAX_BODY_DEPTH} levels deep.")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def now() -> str:
@@ -280,9 +327,9 @@ class Gateway:
         """``POST /v1/chat/completions``: decide, then forward or refuse."""
         policy = self.policy  # this request's policy, whatever reloads happen meanwhile
         try:
-            payload = json.loads(await request.read())
-        except ValueError:
-            return error(400, "The body is not valid JSON.", "invalid_request_error", None)
+            payload = parse_body(await request.read())
+        except BadRequest as e:
+            return error(400, e.message, "invalid_request_error", e.code, e.param)
         if not isinstance(payload, dict) or not isinstance(payload.get("model"), str):
             return error(400, "The body must be a JSON object with a string `model`.", "invalid_request_error", None)
         if payload.get("stream"):

@@ -373,6 +373,41 @@ async def test_unknown_model_echo_is_bounded_and_escaped(tmp_path: Path, caplog:
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
 
 
+# Regression: a body nested deeper than Python's JSON parser recurses, or a
+# `model` with a lone surrogate (which eligo cannot take as text), made the
+# handler raise, and the client got aiohttp's bare text 500. A lone surrogate
+# elsewhere, or a body nested a few hundred levels, was forwarded upstream.
+# All are now refused with a 400 in the OpenAI error shape.
+@async_test
+async def test_deep_bodies_and_lone_surrogates_are_400(tmp_path: Path) -> None:
+    def nested(levels: int) -> bytes:  # `levels` arrays inside the body's object
+        return b'{"model": "m-chat", "messages": [], "x": ' + b"[" * levels + b"]" * levels + b"}"
+
+    refused = {
+        b'{"model": "m-chat", "messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}": "nested more than 64 levels",
+        nested(64): "nested more than 64 levels",
+        b'{"model": "m-chat\\ud800", "messages": []}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": "a\\udc00"}]}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [], "\\ud83d": 1}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": "\xed\xa0\x80"}]}': "not valid UTF-8",
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            url = str(h.client.base_url) + "chat/completions"
+            for body, message in refused.items():
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 400, body[:80]
+                    error = (await r.json())["error"]
+                assert error["type"] == "invalid_request_error" and message in error["message"], body[:80]
+            assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+            # 64 levels, and a surrogate pair (one character), are fine.
+            for body in (nested(63), b'{"model": "m-chat", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'):
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 200, (await r.text())[:200]
+        assert h.up["primary"].received[1]["json"]["messages"][0]["content"] == "\U0001f600"
+
+
 @async_test
 async def test_models_lists_what_the_policy_routes(tmp_path: Path) -> None:
     async with running(tmp_path, STRICT) as h:
