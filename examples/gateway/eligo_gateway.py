@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -116,6 +117,19 @@ def quote(text: str, limit: int = MAX_ECHO) -> str:
     return "`" + "".join(out) + "`"
 
 
+def _refuse_constant(name: str) -> Any:
+    """``json.loads`` hook for ``NaN``, ``Infinity`` and ``-Infinity``: not JSON."""
+    raise BadRequest(f"The body contains `{name}`, which is not JSON; send a finite number.")
+
+
+def _finite_float(text: str) -> float:
+    """``json.loads`` hook for numbers with a fraction or an exponent: finite ones only."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest(f"The body contains the number {quote(text, 32)}, too large to be read as a float.")
+    return value
+
+
 def parse_body(raw: bytes) -> Any:
     """The client's body as strict JSON; raises ``BadRequest`` for anything else.
 
@@ -123,13 +137,16 @@ def parse_body(raw: bytes) -> Any:
     without lone surrogates (``"\\ud800"`` escapes not paired with another),
     which no upstream could take as text and eligo cannot route on. Too deep
     a body is refused whether Python's parser gives up on it or not.
+    Python's extensions to JSON are refused too: ``NaN``, ``Infinity`` and
+    ``-Infinity``, and numbers too large for a float (``1e999``), which
+    Python would read as infinite and write back as ``Infinity``.
     """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The body is not valid UTF-8.") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise BadRequest(f"The body is nested more than {MAX_BODY_DEPTH} levels deep.") from None
     except ValueError:
@@ -385,8 +402,10 @@ class Gateway:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if upstream.api_key:
             headers["Authorization"] = f"Bearer {upstream.api_key}"
+        # Standard JSON only: NaN or an infinity is a ValueError here, never sent.
+        data = json.dumps(payload, allow_nan=False).encode("ascii")
         try:
-            async with self._session.post(upstream.url, json=payload, headers=headers) as r:
+            async with self._session.post(upstream.url, data=data, headers=headers) as r:
                 body = await r.read()
                 if r.status >= 500:
                     log.warning("upstream %s answered %d; trying the next target", upstream.id, r.status)

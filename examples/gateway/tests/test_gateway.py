@@ -408,6 +408,40 @@ async def test_deep_bodies_and_lone_surrogates_are_400(tmp_path: Path) -> None:
         assert h.up["primary"].received[1]["json"]["messages"][0]["content"] == "\U0001f600"
 
 
+# Regression: Python's JSON reader takes `NaN`, `Infinity` and `-Infinity`
+# (and reads `1e999` as infinite), and its writer puts them back, so such a
+# body was forwarded upstream as text that is not JSON. Now it is refused
+# with 400, and the forwarding step itself cannot write a non-finite number.
+@async_test
+async def test_nan_and_infinity_are_refused_not_forwarded(tmp_path: Path) -> None:
+    refused = {
+        b'{"model": "m-chat", "messages": [], "temperature": NaN}': "`NaN`",
+        b'{"model": "m-chat", "messages": [], "top_p": Infinity}': "`Infinity`",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": [-Infinity]}]}': "`-Infinity`",
+        b'{"model": "m-chat", "messages": [], "temperature": 1e999}': "`1e999`",
+        b'{"model": "m-chat", "messages": [], "x": {"y": -1.5E+400}}': "`-1.5E+400`",
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            url = str(h.client.base_url) + "chat/completions"
+            for body, shown in refused.items():
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 400, body
+                    error = (await r.json())["error"]
+                assert error["type"] == "invalid_request_error" and shown in error["message"], body
+            # Large but finite numbers are JSON, and go through as they are.
+            body = b'{"model": "m-chat", "messages": [], "temperature": 1e300, "seed": 123456789012345678901234567890}'
+            async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                assert r.status == 200
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+        got = h.up["primary"].received[0]["json"]
+        assert (got["temperature"], got["seed"]) == (1e300, 123456789012345678901234567890)
+
+        with pytest.raises(ValueError):
+            await h.gateway._forward(h.gateway.upstreams["primary/m-chat"], {"model": "m-chat", "x": float("nan")})
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+
+
 @async_test
 async def test_models_lists_what_the_policy_routes(tmp_path: Path) -> None:
     async with running(tmp_path, STRICT) as h:
