@@ -24,7 +24,10 @@ each target's ``endpoint`` (an OpenAI-compatible base URL such as
 same text. An upstream API key is taken from the environment variable
 ``ELIGO_GATEWAY_KEY_<PROVIDER>`` (provider name upper-cased, other characters
 than letters and digits replaced by ``_``) and sent as a bearer token; the
-client's own ``Authorization`` header is never forwarded. A catalog in which
+client's own ``Authorization`` header is never forwarded, nor any body field
+in ``ROUTING_FIELDS`` (``provider``, ``models``, ``route``…), with which an
+aggregator upstream would let the client route elsewhere: a body with one is
+refused with 400. A catalog in which
 two provider names give the same variable (``onprem-a`` and ``OnPrem_A``) is
 refused: one provider's key would be sent to the other's upstream.
 
@@ -60,6 +63,20 @@ GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
 # the body itself at level 1) are refused. Chat requests are shallow; the JSON
 # schemas of `tools` add a level or two per nested property.
 MAX_BODY_DEPTH = 64
+
+# Body fields with which an aggregator upstream (OpenRouter, LiteLLM and the
+# like) lets a client choose other providers, models, fallbacks, endpoints or
+# credentials than the target eligo decided on. A body with any of them is
+# refused with 400. Names are compared case-folded, as some servers match
+# JSON fields without regard to case. The list cannot know every aggregator:
+# configure an aggregator upstream to ignore client routing preferences.
+ROUTING_FIELDS = frozenset(
+    {
+        "provider", "providers", "models", "route", "fallbacks", "preset", "plugins", "transforms",
+        "context_window_fallbacks", "content_policy_fallbacks", "model_list", "user_config",
+        "api_base", "base_url", "api_key", "api_version", "custom_llm_provider", "extra_body",
+    }
+)  # fmt: skip
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -349,6 +366,11 @@ class Gateway:
             return error(400, e.message, "invalid_request_error", e.code, e.param)
         if not isinstance(payload, dict) or not isinstance(payload.get("model"), str):
             return error(400, "The body must be a JSON object with a string `model`.", "invalid_request_error", None)
+        overrides = sorted(k for k in payload if k.casefold() in ROUTING_FIELDS)
+        if overrides:
+            names = ", ".join(quote(k, 64) for k in overrides)
+            msg = f"The gateway routes by its policy; remove the routing fields from the body: {names}."
+            return error(400, msg, "invalid_request_error", "routing_field_refused", overrides[0].casefold())
         if payload.get("stream"):
             msg = "Streaming is not supported by this gateway; send `stream: false`."
             return error(400, msg, "invalid_request_error", "stream_unsupported", "stream")

@@ -442,6 +442,37 @@ async def test_nan_and_infinity_are_refused_not_forwarded(tmp_path: Path) -> Non
         assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
 
 
+# Regression: body fields such as OpenRouter's `provider` and `models` or
+# LiteLLM's `fallbacks` and `api_base` were forwarded, so an aggregator
+# upstream serving a compliant target could send the prompt to a provider or
+# model the policy never allowed. Bodies with such fields are now refused.
+@async_test
+async def test_routing_fields_for_aggregators_are_refused(tmp_path: Path) -> None:
+    cases = [
+        {"provider": {"order": ["cloud"], "allow_fallbacks": True}},
+        {"models": ["m-open"], "route": "fallback"},
+        {"fallbacks": ["m-open"]},
+        {"api_base": "http://elsewhere.example/v1"},
+        {"PROVIDER": {"only": ["cloud"]}},  # servers that match fields without case
+        {"Model_List": []},
+        {"extra_body": {"provider": {"only": ["cloud"]}}},
+    ]
+    async with running(tmp_path, STRICT) as h:
+        for extra in cases:
+            with pytest.raises(openai.BadRequestError) as info:
+                await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, extra_body=extra)
+            e = info.value
+            assert e.code == "routing_field_refused", extra
+            assert e.param == next(iter(extra)).casefold()
+            assert error_message(e).endswith(", ".join(f"`{k}`" for k in sorted(extra)) + "."), error_message(e)
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+        # Other extra fields (a local server's sampling options, say) still go through.
+        reply = await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, extra_body={"top_k": 5})
+        assert reply.choices[0].message.content == "Hello from primary"
+        assert h.up["primary"].received[0]["json"]["top_k"] == 5
+
+
 @async_test
 async def test_models_lists_what_the_policy_routes(tmp_path: Path) -> None:
     async with running(tmp_path, STRICT) as h:
