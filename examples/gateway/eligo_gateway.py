@@ -307,15 +307,18 @@ class Gateway:
 
     # -- policy reload -----------------------------------------------------
 
-    def check_policy(self) -> None:
+    async def check_policy(self) -> None:
         """Swaps in the policy file's contents if they changed and compile.
 
         New contents are applied only once two consecutive polls read the
         same bytes, so a half-written file is not picked up. Writers should
         still replace the file atomically (write a temporary file, rename).
+        The file is read and compiled in a worker thread, so requests keep
+        being served meanwhile (with the current policy); the swap itself
+        happens on the event loop.
         """
         try:
-            data = self.policy_path.read_bytes()
+            data = await asyncio.to_thread(self.policy_path.read_bytes)
         except OSError as e:
             self._reject(repr(e).encode(), e)
             return
@@ -329,7 +332,7 @@ class Gateway:
             return
         self._pending = None
         try:
-            policy = compile_policy(data, self.policy_path)
+            policy = await asyncio.to_thread(compile_policy, data, self.policy_path)
         except ValueError as e:  # eligo.PolicyError is a ValueError
             self._reject(data, e)
             return
@@ -351,7 +354,7 @@ class Gateway:
         while True:
             await asyncio.sleep(self.reload_interval)
             try:
-                self.check_policy()
+                await self.check_policy()
             except Exception:  # keep watching; the current policy stays in force
                 log.exception("checking the policy file failed")
 

@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ import eligo
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
+import eligo_gateway
 from eligo_gateway import Gateway, main
 from mock_upstream import MockUpstream, start
 
@@ -546,6 +548,36 @@ async def test_policy_swaps_under_concurrent_load_lose_no_request(tmp_path: Path
         assert len(blocks) == len(results) - len(served)
         assert all(e["policies"][0]["fingerprint"] == strict for e in blocks)
         assert len(h.events("policy_loaded")) == 1 + 6
+
+
+# Regression: a changed policy file was compiled on the event loop, so no
+# request was served until the compile finished. The compile now runs in a
+# worker thread; here it is held until a request has been answered.
+@async_test
+async def test_requests_are_served_while_a_reloaded_policy_compiles(tmp_path: Path, monkeypatch: Any) -> None:
+    compiling, release, compiled = threading.Event(), threading.Event(), threading.Event()
+    real = eligo_gateway.compile_policy
+
+    def slow_compile(data: bytes, path: Path) -> eligo.Policy:
+        compiling.set()
+        release.wait(timeout=5)  # on the event loop, this would hold every request for 5 s
+        compiled.set()
+        return real(data, path)
+
+    async with running(tmp_path, STRICT) as h:
+        monkeypatch.setattr(eligo_gateway, "compile_policy", slow_compile)
+        swap = asyncio.ensure_future(h.swap(OPEN))
+        while not compiling.is_set():
+            await asyncio.sleep(0.01)
+        try:
+            text, headers = await h.content("m-chat")
+            assert not compiled.is_set(), "the request waited for the compile"
+            assert (text, headers["x-eligo-policy"]) == ("Hello from primary", fingerprint(STRICT))
+        finally:
+            release.set()
+        await swap
+        text, headers = await h.content("m-chat")
+        assert (text, headers["x-eligo-policy"]) == ("Hello from cloud", fingerprint(OPEN))
 
 
 @async_test
