@@ -404,7 +404,8 @@ async def test_deep_bodies_and_lone_surrogates_are_400(tmp_path: Path) -> None:
             assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
 
             # 64 levels, and a surrogate pair (one character), are fine.
-            for body in (nested(63), b'{"model": "m-chat", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'):
+            pair = b'{"model": "m-chat", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'
+            for body in (nested(63), pair):
                 async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
                     assert r.status == 200, (await r.text())[:200]
         assert h.up["primary"].received[1]["json"]["messages"][0]["content"] == "\U0001f600"
@@ -450,7 +451,7 @@ async def test_nan_and_infinity_are_refused_not_forwarded(tmp_path: Path) -> Non
 # model the policy never allowed. Bodies with such fields are now refused.
 @async_test
 async def test_routing_fields_for_aggregators_are_refused(tmp_path: Path) -> None:
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"provider": {"order": ["cloud"], "allow_fallbacks": True}},
         {"models": ["m-open"], "route": "fallback"},
         {"fallbacks": ["m-open"]},
