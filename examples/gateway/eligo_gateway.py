@@ -24,7 +24,12 @@ each target's ``endpoint`` (an OpenAI-compatible base URL such as
 same text. An upstream API key is taken from the environment variable
 ``ELIGO_GATEWAY_KEY_<PROVIDER>`` (provider name upper-cased, other characters
 than letters and digits replaced by ``_``) and sent as a bearer token; the
-client's own ``Authorization`` header is never forwarded.
+client's own ``Authorization`` header is never forwarded, nor any body field
+in ``ROUTING_FIELDS`` (``provider``, ``models``, ``route``…), with which an
+aggregator upstream would let the client route elsewhere: a body with one is
+refused with 400. A catalog in which
+two provider names give the same variable (``onprem-a`` and ``OnPrem_A``) is
+refused: one provider's key would be sent to the other's upstream.
 
 Run ``python eligo_gateway.py --help`` for the options.
 """
@@ -35,6 +40,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -53,6 +59,31 @@ log = logging.getLogger("eligo.gateway")
 
 GATEWAY_EVENT_SCHEMA = "eligo.gateway.policy_reload/1"
 
+# Client bodies nested deeper than this (objects and arrays counted together,
+# the body itself at level 1) are refused. Chat requests are shallow; the JSON
+# schemas of `tools` add a level or two per nested property.
+MAX_BODY_DEPTH = 64
+
+# Body fields with which an aggregator upstream (OpenRouter, LiteLLM and the
+# like) lets a client choose other providers, models, fallbacks, endpoints or
+# credentials than the target eligo decided on. A body with any of them is
+# refused with 400. Names are compared case-folded, as some servers match
+# JSON fields without regard to case. The list cannot know every aggregator:
+# configure an aggregator upstream to ignore client routing preferences.
+ROUTING_FIELDS = frozenset(
+    {
+        "provider", "providers", "models", "route", "fallbacks", "preset", "plugins", "transforms",
+        "context_window_fallbacks", "content_policy_fallbacks", "model_list", "user_config",
+        "api_base", "base_url", "api_key", "api_version", "custom_llm_provider", "extra_body",
+    }
+)  # fmt: skip
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# At most this many characters of a name (a client's model, a provider) are
+# written into a message or a log line; see `quote`.
+MAX_ECHO = 128
+
 
 @dataclass(frozen=True)
 class Upstream:
@@ -65,6 +96,14 @@ class Upstream:
     api_key: Optional[str]
 
 
+class BadRequest(Exception):
+    """A client body the gateway refuses with 400 ``invalid_request_error``."""
+
+    def __init__(self, message: str, code: Optional[str] = None, param: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.param = message, code, param
+
+
 def error_body(message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> dict[str, Any]:
     """An error in the shape of the OpenAI API."""
     return {"error": {"message": message, "type": type_, "code": code, "param": param}}
@@ -75,9 +114,82 @@ def error(status: int, message: str, type_: str, code: Optional[str], param: Opt
     return web.json_response(error_body(message, type_, code, param), status=status)
 
 
+def quote(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` in backticks, safe to put in a message or a log line.
+
+    Characters that are not printable (controls such as newline and U+0085,
+    line and paragraph separators, format characters such as bidirectional
+    overrides, unassigned code points) and the backslash are written as
+    Python escapes (``\\n``, ``\\x85``, ``\\u2028``), and the result is cut
+    after ``limit`` characters, marked with ``…``.
+    """
+    out, size = [], 0
+    for ch in text:
+        piece = ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode("ascii")
+        if size + len(piece) > limit:
+            out.append("…")
+            break
+        out.append(piece)
+        size += len(piece)
+    return "`" + "".join(out) + "`"
+
+
+def _refuse_constant(name: str) -> Any:
+    """``json.loads`` hook for ``NaN``, ``Infinity`` and ``-Infinity``: not JSON."""
+    raise BadRequest(f"The body contains `{name}`, which is not JSON; send a finite number.")
+
+
+def _finite_float(text: str) -> float:
+    """``json.loads`` hook for numbers with a fraction or an exponent: finite ones only."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest(f"The body contains the number {quote(text, 32)}, too large to be read as a float.")
+    return value
+
+
+def parse_body(raw: bytes) -> Any:
+    """The client's body as strict JSON; raises ``BadRequest`` for anything else.
+
+    The body must be UTF-8 JSON nested at most ``MAX_BODY_DEPTH`` levels,
+    without lone surrogates (``"\\ud800"`` escapes not paired with another),
+    which no upstream could take as text and eligo cannot route on. Too deep
+    a body is refused whether Python's parser gives up on it or not.
+    Python's extensions to JSON are refused too: ``NaN``, ``Infinity`` and
+    ``-Infinity``, and numbers too large for a float (``1e999``), which
+    Python would read as infinite and write back as ``Infinity``.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise BadRequest(f"The body is nested more than {MAX_BODY_DEPTH} levels deep.") from None
+    except ValueError:
+        raise BadRequest("The body is not valid JSON.") from None
+    stack = [(value, 1)]  # without recursion: the depth is not checked yet
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise BadRequest("The body contains a lone surrogate (an unpaired `\\ud800`-`\\udfff` escape).")
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_BODY_DEPTH:
+                raise BadRequest(f"The body is nested more than {MAX_BODY_DEPTH} levels deep.")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
 def now() -> str:
     """The current UTC time as RFC 3339, whole seconds (as eligo's events)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def key_variable(provider: str) -> str:
+    """The environment variable holding the API key of ``provider``'s upstreams."""
+    return "ELIGO_GATEWAY_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper()
 
 
 def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstream]]:
@@ -86,7 +198,8 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
     The file is read once. eligo validates it (any bad value is an error);
     only then does the gateway take ``endpoint``, ``provider`` and ``model``
     from the same text, checking that its targets line up with eligo's ids.
-    Every target must have an ``http://`` or ``https://`` endpoint.
+    Every target must have an ``http://`` or ``https://`` endpoint, and
+    different provider names must give different API-key variables.
     """
     text = Path(path).read_bytes().decode("utf-8")
     catalog = eligo.Catalog.from_json(text, name=str(path))
@@ -94,6 +207,7 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
     if len(raw) != len(catalog):
         raise ValueError(f"{path}: the catalog's targets do not line up with eligo's")
     upstreams = {}
+    key_owners: dict[str, str] = {}  # API-key variable -> the provider it belongs to
     for target_id, t in zip(catalog.ids, raw):
         if (t.get("id") or f"{t['provider']}/{t['model']}") != target_id:
             raise ValueError(f"{path}: target `{target_id}` does not line up with eligo's ids")
@@ -101,7 +215,13 @@ def load_catalog(path: Union[str, Path]) -> tuple[eligo.Catalog, dict[str, Upstr
         url = URL(endpoint) if endpoint else None
         if url is None or url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"{path}: target `{target_id}` needs an http(s) `endpoint`, found {endpoint!r}")
-        env = "ELIGO_GATEWAY_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", t["provider"]).upper()
+        env = key_variable(t["provider"])
+        owner = key_owners.setdefault(env, t["provider"])
+        if owner != t["provider"]:
+            raise ValueError(
+                f"{path}: providers {quote(owner)} and {quote(t['provider'])} would share the API-key"
+                f" variable {env}; rename one of them"
+            )
         upstreams[target_id] = Upstream(
             id=target_id,
             provider=t["provider"],
@@ -163,8 +283,13 @@ class Gateway:
     # -- events ------------------------------------------------------------
 
     def write_event(self, event: dict[str, Any]) -> None:
-        """Appends one event as a JSON line; raises ``OSError`` when it cannot."""
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        """Appends one event as a JSON line; raises ``OSError`` when it cannot.
+
+        The line is ASCII: every other character is a ``\\u`` escape, so
+        U+2028, U+2029 and U+0085 in a name cannot split it for a reader that
+        takes them as line breaks.
+        """
+        line = (json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
         if self._events.write(line) != len(line):
             raise OSError(f"short write to {self.events_path}")
 
@@ -182,15 +307,18 @@ class Gateway:
 
     # -- policy reload -----------------------------------------------------
 
-    def check_policy(self) -> None:
+    async def check_policy(self) -> None:
         """Swaps in the policy file's contents if they changed and compile.
 
         New contents are applied only once two consecutive polls read the
         same bytes, so a half-written file is not picked up. Writers should
         still replace the file atomically (write a temporary file, rename).
+        The file is read and compiled in a worker thread, so requests keep
+        being served meanwhile (with the current policy); the swap itself
+        happens on the event loop.
         """
         try:
-            data = self.policy_path.read_bytes()
+            data = await asyncio.to_thread(self.policy_path.read_bytes)
         except OSError as e:
             self._reject(repr(e).encode(), e)
             return
@@ -204,7 +332,7 @@ class Gateway:
             return
         self._pending = None
         try:
-            policy = compile_policy(data, self.policy_path)
+            policy = await asyncio.to_thread(compile_policy, data, self.policy_path)
         except ValueError as e:  # eligo.PolicyError is a ValueError
             self._reject(data, e)
             return
@@ -226,7 +354,7 @@ class Gateway:
         while True:
             await asyncio.sleep(self.reload_interval)
             try:
-                self.check_policy()
+                await self.check_policy()
             except Exception:  # keep watching; the current policy stays in force
                 log.exception("checking the policy file failed")
 
@@ -236,11 +364,16 @@ class Gateway:
         """``POST /v1/chat/completions``: decide, then forward or refuse."""
         policy = self.policy  # this request's policy, whatever reloads happen meanwhile
         try:
-            payload = json.loads(await request.read())
-        except ValueError:
-            return error(400, "The body is not valid JSON.", "invalid_request_error", None)
+            payload = parse_body(await request.read())
+        except BadRequest as e:
+            return error(400, e.message, "invalid_request_error", e.code, e.param)
         if not isinstance(payload, dict) or not isinstance(payload.get("model"), str):
             return error(400, "The body must be a JSON object with a string `model`.", "invalid_request_error", None)
+        overrides = sorted(k for k in payload if k.casefold() in ROUTING_FIELDS)
+        if overrides:
+            names = ", ".join(quote(k, 64) for k in overrides)
+            msg = f"The gateway routes by its policy; remove the routing fields from the body: {names}."
+            return error(400, msg, "invalid_request_error", "routing_field_refused", overrides[0].casefold())
         if payload.get("stream"):
             msg = "Streaming is not supported by this gateway; send `stream: false`."
             return error(400, msg, "invalid_request_error", "stream_unsupported", "stream")
@@ -249,10 +382,11 @@ class Gateway:
         try:
             decision = policy.route(self.catalog, model)
         except eligo.RequestError as e:  # a model or target the catalog does not have
+            # eligo's `help` may suggest a real catalog id ("did you mean ..."):
+            # that stays in the gateway's log, the client learns nothing of the catalog.
             d = e.diagnostics[0] if e.diagnostics else {}
-            msg = d.get("message") or str(e)
-            if d.get("help"):
-                msg += f" ({d['help']})"
+            log.info("refused model %s: %s (%s)", quote(model), d.get("code"), d.get("help") or "no suggestion")
+            msg = f"The model {quote(model)} does not exist on this gateway."
             return error(404, msg, "invalid_request_error", "model_not_found", "model")
         headers = {"x-eligo-policy": policy.fingerprint}
 
@@ -293,8 +427,10 @@ class Gateway:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if upstream.api_key:
             headers["Authorization"] = f"Bearer {upstream.api_key}"
+        # Standard JSON only: NaN or an infinity is a ValueError here, never sent.
+        data = json.dumps(payload, allow_nan=False).encode("ascii")
         try:
-            async with self._session.post(upstream.url, json=payload, headers=headers) as r:
+            async with self._session.post(upstream.url, data=data, headers=headers) as r:
                 body = await r.read()
                 if r.status >= 500:
                     log.warning("upstream %s answered %d; trying the next target", upstream.id, r.status)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 import socket
 import sys
+import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +27,7 @@ import eligo
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
+import eligo_gateway
 from eligo_gateway import Gateway, main
 from mock_upstream import MockUpstream, start
 
@@ -115,8 +118,10 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, policy: str, down: tuple[str, ...] = ()) -> AsyncIterator[Harness]:
-    """Starts the mocks and a gateway; ``down`` upstreams refuse connections."""
+async def running(
+    tmp_path: Path, policy: str, down: tuple[str, ...] = (), targets: list[tuple[str, str, Any]] = TARGETS
+) -> AsyncIterator[Harness]:
+    """Starts the mocks and a gateway over ``targets``; ``down`` upstreams refuse connections."""
     upstreams = {name: MockUpstream(name) for name in ("cloud", "primary", "secondary")}
     runners, urls = [], {}
     refusing = []
@@ -129,10 +134,10 @@ async def running(tmp_path: Path, policy: str, down: tuple[str, ...] = ()) -> As
         else:
             runner, urls[name] = await start(mock.app())
             runners.append(runner)
-    targets = [
-        {"provider": p, "model": m, "endpoint": urls[p] + "/v1", "attributes": attrs} for p, m, attrs in TARGETS
+    catalog = [
+        {"provider": p, "model": m, "endpoint": urls[p] + "/v1", "attributes": attrs} for p, m, attrs in targets
     ]
-    (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+    (tmp_path / "catalog.json").write_text(json.dumps({"targets": catalog}), encoding="utf-8")
     (tmp_path / "policy.pol").write_text(policy, encoding="utf-8")
     gateway = Gateway(
         tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "events.jsonl", reload_interval=0.02
@@ -154,6 +159,12 @@ def route(policy_text: str, tmp_path: Path, model: str) -> eligo.Decision:
     """What eligo itself decides for ``model`` under ``policy_text`` and the test catalog."""
     catalog = eligo.Catalog.from_file(tmp_path / "catalog.json")
     return eligo.compile(policy_text).route(catalog, model)
+
+
+def error_message(e: openai.APIStatusError) -> str:
+    """The ``error.message`` of an error answer, exactly as the gateway wrote it."""
+    message: str = e.response.json()["error"]["message"]
+    return message
 
 
 def fingerprint(policy_text: str) -> str:
@@ -286,7 +297,7 @@ async def test_unknown_model_stream_and_bad_bodies_are_refused(tmp_path: Path) -
         with pytest.raises(openai.NotFoundError) as info:
             await h.client.chat.completions.create(model="m-chatt", messages=MESSAGES)
         assert info.value.code == "model_not_found"
-        assert "no model `m-chatt` in the catalog" in info.value.message
+        assert error_message(info.value) == "The model `m-chatt` does not exist on this gateway."
         with pytest.raises(openai.NotFoundError):
             await h.client.chat.completions.create(model="nobody/m-chat", messages=MESSAGES)
         with pytest.raises(openai.BadRequestError) as bad:
@@ -299,6 +310,170 @@ async def test_unknown_model_stream_and_bad_bodies_are_refused(tmp_path: Path) -
                     assert (await r.json())["error"]["type"] == "invalid_request_error"
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
         assert h.events("block") == [] and h.events("warn") == []
+
+
+# Regression: events were written with `ensure_ascii=False`, so a name with
+# U+2028 or U+0085 put those characters raw into the JSON-lines file, where
+# many line readers (Python's str.splitlines among them) split the event.
+@async_test
+async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
+    model = "m\u2028line\u0085next\u2029\u00e9"
+    async with running(tmp_path, STRICT, targets=TARGETS + [("cloud", model, NON_COMPLIANT)]) as h:
+        with pytest.raises(openai.PermissionDeniedError):
+            await h.client.chat.completions.create(model=model, messages=MESSAGES)
+        raw = h.gateway.events_path.read_bytes()
+        assert raw.isascii(), raw
+        assert "\\u2028" in raw.decode() and "\\u0085" in raw.decode()
+        assert raw.count(b"\n") == 2  # policy_loaded and the block
+        [event] = h.events("block")
+        assert event["request"] == {"model": model, "pinned": None}
+
+
+# Regression: the 404 for an unknown model or target carried eligo's help,
+# "did you mean `secondary/m-chat`?", so a client could discover catalog ids
+# (even of targets the policy blocks) by sending near misses. The client now
+# gets a generic message; the suggestion goes to the gateway's log only.
+@async_test
+async def test_unknown_model_errors_suggest_no_catalog_ids(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="eligo.gateway")
+    async with running(tmp_path, STRICT) as h:
+        for model, suggestion in [("secondary/m-cha", "secondary/m-chat"), ("m-ope", "m-open"), ("cloud/", "cloud/")]:
+            with pytest.raises(openai.NotFoundError) as info:
+                await h.client.chat.completions.create(model=model, messages=MESSAGES)
+            assert info.value.code == "model_not_found" and info.value.param == "model"
+            assert error_message(info.value) == f"The model `{model}` does not exist on this gateway."
+            assert f"did you mean `{suggestion}" in caplog.text  # the operator still sees it
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
+# Regression: the 404 for an unknown model echoed the client's `model` whole
+# and raw: a megabyte name came back a megabyte long, and newlines, ANSI
+# escapes, U+2028 or bidirectional overrides reached the client's logs and
+# screens as they were. The echo is now cut at 128 characters, with every
+# character that is not printable written as an escape.
+@async_test
+async def test_unknown_model_echo_is_bounded_and_escaped(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="eligo.gateway")
+    cases = {
+        "x" * 1_000_000: "`" + "x" * 128 + "…`",
+        "evil\nline\r\x1b[31m\x00\x85": "`evil\\nline\\r\\x1b[31m\\x00\\x85`",
+        "a\u2028b\u2029c\u202ed\u200be\u00a0f\\g": "`a\\u2028b\\u2029c\\u202ed\\u200be\\xa0f\\\\g`",
+        "\U0001f600 caf\u00e9 \u6a21\u578b": "`\U0001f600 caf\u00e9 \u6a21\u578b`",  # printable text stays as it is
+        "\n" * 200: "`" + "\\n" * 64 + "…`",  # the bound counts escaped characters
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            for model, shown in cases.items():
+                body = {"model": model, "messages": MESSAGES}
+                async with s.post(str(h.client.base_url) + "chat/completions", json=body) as r:
+                    assert r.status == 404
+                    error = (await r.json())["error"]
+                assert error["code"] == "model_not_found"
+                assert error["message"] == f"The model {shown} does not exist on this gateway."
+        assert len(caplog.text) < 10_000  # the log line is bounded too
+        assert "\x1b" not in caplog.text and "\u2028" not in caplog.text
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
+# Regression: a body nested deeper than Python's JSON parser recurses, or a
+# `model` with a lone surrogate (which eligo cannot take as text), made the
+# handler raise, and the client got aiohttp's bare text 500. A lone surrogate
+# elsewhere, or a body nested a few hundred levels, was forwarded upstream.
+# All are now refused with a 400 in the OpenAI error shape.
+@async_test
+async def test_deep_bodies_and_lone_surrogates_are_400(tmp_path: Path) -> None:
+    def nested(levels: int) -> bytes:  # `levels` arrays inside the body's object
+        return b'{"model": "m-chat", "messages": [], "x": ' + b"[" * levels + b"]" * levels + b"}"
+
+    refused = {
+        b'{"model": "m-chat", "messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}": "nested more than 64 levels",
+        nested(64): "nested more than 64 levels",
+        b'{"model": "m-chat\\ud800", "messages": []}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": "a\\udc00"}]}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [], "\\ud83d": 1}': "lone surrogate",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": "\xed\xa0\x80"}]}': "not valid UTF-8",
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            url = str(h.client.base_url) + "chat/completions"
+            for body, message in refused.items():
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 400, body[:80]
+                    error = (await r.json())["error"]
+                assert error["type"] == "invalid_request_error" and message in error["message"], body[:80]
+            assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+            # 64 levels, and a surrogate pair (one character), are fine.
+            pair = b'{"model": "m-chat", "messages": [{"role": "user", "content": "\\ud83d\\ude00"}]}'
+            for body in (nested(63), pair):
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 200, (await r.text())[:200]
+        assert h.up["primary"].received[1]["json"]["messages"][0]["content"] == "\U0001f600"
+
+
+# Regression: Python's JSON reader takes `NaN`, `Infinity` and `-Infinity`
+# (and reads `1e999` as infinite), and its writer puts them back, so such a
+# body was forwarded upstream as text that is not JSON. Now it is refused
+# with 400, and the forwarding step itself cannot write a non-finite number.
+@async_test
+async def test_nan_and_infinity_are_refused_not_forwarded(tmp_path: Path) -> None:
+    refused = {
+        b'{"model": "m-chat", "messages": [], "temperature": NaN}': "`NaN`",
+        b'{"model": "m-chat", "messages": [], "top_p": Infinity}': "`Infinity`",
+        b'{"model": "m-chat", "messages": [{"role": "user", "content": [-Infinity]}]}': "`-Infinity`",
+        b'{"model": "m-chat", "messages": [], "temperature": 1e999}': "`1e999`",
+        b'{"model": "m-chat", "messages": [], "x": {"y": -1.5E+400}}': "`-1.5E+400`",
+    }
+    async with running(tmp_path, STRICT) as h:
+        async with aiohttp.ClientSession() as s:
+            url = str(h.client.base_url) + "chat/completions"
+            for body, shown in refused.items():
+                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    assert r.status == 400, body
+                    error = (await r.json())["error"]
+                assert error["type"] == "invalid_request_error" and shown in error["message"], body
+            # Large but finite numbers are JSON, and go through as they are.
+            body = b'{"model": "m-chat", "messages": [], "temperature": 1e300, "seed": 123456789012345678901234567890}'
+            async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                assert r.status == 200
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+        got = h.up["primary"].received[0]["json"]
+        assert (got["temperature"], got["seed"]) == (1e300, 123456789012345678901234567890)
+
+        with pytest.raises(ValueError):
+            await h.gateway._forward(h.gateway.upstreams["primary/m-chat"], {"model": "m-chat", "x": float("nan")})
+        assert h.received() == {"cloud": 0, "primary": 1, "secondary": 0}
+
+
+# Regression: body fields such as OpenRouter's `provider` and `models` or
+# LiteLLM's `fallbacks` and `api_base` were forwarded, so an aggregator
+# upstream serving a compliant target could send the prompt to a provider or
+# model the policy never allowed. Bodies with such fields are now refused.
+@async_test
+async def test_routing_fields_for_aggregators_are_refused(tmp_path: Path) -> None:
+    cases: list[dict[str, Any]] = [
+        {"provider": {"order": ["cloud"], "allow_fallbacks": True}},
+        {"models": ["m-open"], "route": "fallback"},
+        {"fallbacks": ["m-open"]},
+        {"api_base": "http://elsewhere.example/v1"},
+        {"PROVIDER": {"only": ["cloud"]}},  # servers that match fields without case
+        {"Model_List": []},
+        {"extra_body": {"provider": {"only": ["cloud"]}}},
+    ]
+    async with running(tmp_path, STRICT) as h:
+        for extra in cases:
+            with pytest.raises(openai.BadRequestError) as info:
+                await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, extra_body=extra)
+            e = info.value
+            assert e.code == "routing_field_refused", extra
+            assert e.param == next(iter(extra)).casefold()
+            assert error_message(e).endswith(", ".join(f"`{k}`" for k in sorted(extra)) + "."), error_message(e)
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+        # Other extra fields (a local server's sampling options, say) still go through.
+        reply = await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, extra_body={"top_k": 5})
+        assert reply.choices[0].message.content == "Hello from primary"
+        assert h.up["primary"].received[0]["json"]["top_k"] == 5
 
 
 @async_test
@@ -376,6 +551,36 @@ async def test_policy_swaps_under_concurrent_load_lose_no_request(tmp_path: Path
         assert len(h.events("policy_loaded")) == 1 + 6
 
 
+# Regression: a changed policy file was compiled on the event loop, so no
+# request was served until the compile finished. The compile now runs in a
+# worker thread; here it is held until a request has been answered.
+@async_test
+async def test_requests_are_served_while_a_reloaded_policy_compiles(tmp_path: Path, monkeypatch: Any) -> None:
+    compiling, release, compiled = threading.Event(), threading.Event(), threading.Event()
+    real = eligo_gateway.compile_policy
+
+    def slow_compile(data: bytes, path: Path) -> eligo.Policy:
+        compiling.set()
+        release.wait(timeout=5)  # on the event loop, this would hold every request for 5 s
+        compiled.set()
+        return real(data, path)
+
+    async with running(tmp_path, STRICT) as h:
+        monkeypatch.setattr(eligo_gateway, "compile_policy", slow_compile)
+        swap = asyncio.ensure_future(h.swap(OPEN))
+        while not compiling.is_set():
+            await asyncio.sleep(0.01)
+        try:
+            text, headers = await h.content("m-chat")
+            assert not compiled.is_set(), "the request waited for the compile"
+            assert (text, headers["x-eligo-policy"]) == ("Hello from primary", fingerprint(STRICT))
+        finally:
+            release.set()
+        await swap
+        text, headers = await h.content("m-chat")
+        assert (text, headers["x-eligo-policy"]) == ("Hello from cloud", fingerprint(OPEN))
+
+
 @async_test
 async def test_broken_policy_is_rejected_and_the_old_one_keeps_serving(tmp_path: Path) -> None:
     async with running(tmp_path, STRICT) as h:
@@ -430,6 +635,29 @@ def test_gateway_does_not_start_on_a_bad_catalog_or_policy(tmp_path: Path, capsy
     argv = ["--policy", str(tmp_path / "broken.pol"), "--catalog", str(good), "--events", str(tmp_path / "e.jsonl")]
     assert main(argv) == 2
     assert "compile/unknown-attribute" in capsys.readouterr().err
+
+
+# Regression: `onprem-a` and `OnPrem_A` are different providers to eligo but
+# both read their API key from ELIGO_GATEWAY_KEY_ONPREM_A, so one provider's
+# key was sent to the other's upstream. The gateway now refuses to start.
+def test_providers_sharing_an_api_key_variable_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "policy.pol").write_text(STRICT, encoding="utf-8")
+    for a, b in [("onprem-a", "OnPrem_A"), ("acme.eu", "ACME-EU"), ("caf\u00e9", "caf_")]:
+        targets = [
+            {"provider": a, "model": "m", "endpoint": "http://127.0.0.1:1/v1"},
+            {"provider": "other", "model": "m", "endpoint": "http://127.0.0.1:2/v1"},
+            {"provider": b, "model": "m", "endpoint": "http://127.0.0.1:3/v1"},
+        ]
+        (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+        with pytest.raises(ValueError) as info:
+            Gateway(tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "e.jsonl")
+        assert f"providers `{a}` and `{b}` would share the API-key variable" in str(info.value)
+
+    # One provider serving several models is no collision.
+    targets = [{"provider": "onprem-a", "model": m, "endpoint": "http://127.0.0.1:1/v1"} for m in ("m1", "m2")]
+    (tmp_path / "catalog.json").write_text(json.dumps({"targets": targets}), encoding="utf-8")
+    gateway = Gateway(tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "e.jsonl")
+    assert sorted(gateway.upstreams) == ["onprem-a/m1", "onprem-a/m2"]
 
 
 @async_test
