@@ -24,7 +24,7 @@
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Error};
+use crate::diagnostic::{Diagnostic, Error, escape_for_terminal};
 use crate::eval::Failure;
 use crate::policy::{Mode, Policy};
 use crate::target::Target;
@@ -465,6 +465,16 @@ fn block_message(layers: &[&Policy], request: &Request, warn: bool) -> String {
     }
 }
 
+/// The most characters of a requested model or target id that an error
+/// message repeats.
+const ECHO_MAX_CHARS: usize = 64;
+
+/// The error for a model or pinned target the catalog does not have. The
+/// message repeats the requested name, escaped and cut to
+/// [`ECHO_MAX_CHARS`], and never names a catalog target, so a gateway may
+/// pass it on to its client; the closest name the catalog has goes in the
+/// help, for administrators. Looking for it is bounded (see
+/// [`Catalog::suggest_id`]).
 fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
     let (code, what, suggestion) = if pinned {
         ("request/unknown-target", "target", catalog.suggest_id(name))
@@ -475,9 +485,54 @@ fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
             catalog.suggest_model(name),
         )
     };
-    let mut d = Diagnostic::error(code, format!("no {what} `{name}` in the catalog"));
+    let mut d = Diagnostic::error(code, format!("no {what} `{}` in the catalog", echo(name)));
     if let Some(s) = suggestion {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     Error::single(d)
+}
+
+/// `name` as an error message repeats it: at most [`ECHO_MAX_CHARS`]
+/// characters (then `…`), escaped for terminals.
+fn echo(name: &str) -> String {
+    let mut cut: String = name.chars().take(ECHO_MAX_CHARS).collect();
+    if cut.len() < name.len() {
+        cut.push('…');
+    }
+    escape_for_terminal(&cut).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{DISTANCES_COMPUTED, SUGGEST_MAX_DISTANCES};
+
+    // What broke: an unknown pinned id was compared by edit distance with
+    // every target id of the catalog, tens of milliseconds a bad request at
+    // 10,000 targets, and a client chooses the id.
+    #[test]
+    fn an_unknown_pinned_id_costs_a_bounded_number_of_distances() {
+        let targets = (0..10_000)
+            .map(|i| Target::new("p", format!("m-{i:04}")))
+            .collect();
+        let catalog = Catalog::new(targets).unwrap();
+        let policy = Policy::compile("require soc2").unwrap();
+        for (request, help) in [
+            // Every target is within the length bound of these and has
+            // nearly the same characters: the worst case for the filter.
+            (Request::pin("p/m-12345"), Some("did you mean `p/m-1234`?")),
+            (Request::pin("p/x-9999"), Some("did you mean `p/m-9999`?")),
+            (Request::model("m-99999"), Some("did you mean `m-9999`?")),
+            (Request::pin("q/zzzzzz"), None),
+        ] {
+            DISTANCES_COMPUTED.with(|n| n.set(0));
+            let err = route(&policy, &catalog, &request).unwrap_err();
+            let computed = DISTANCES_COMPUTED.with(std::cell::Cell::get);
+            assert!(
+                computed <= SUGGEST_MAX_DISTANCES,
+                "{computed} distances for {request:?}"
+            );
+            assert_eq!(err.diagnostics()[0].help(), help, "{request:?}");
+        }
+    }
 }
