@@ -208,7 +208,8 @@ pub enum ErrorKind {
     Catalog,
     /// A file could not be read.
     Io,
-    /// A routing request names a model or target the catalog does not have.
+    /// A routing request cannot be decided: it names a model or target the
+    /// catalog does not have, or no policy was given to route under.
     Request,
     /// A policy test file is invalid.
     Test,

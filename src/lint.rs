@@ -19,6 +19,7 @@
 //! | `lint/redundant-deny` | a denied name the allow list of the same field already blocks |
 //! | `lint/empty-allow-list` | `allow provider []` restricts nothing |
 //! | `lint/unused-attribute` | a declared attribute no requirement uses |
+//! | `lint/no-requirements` | the policy has no requirements: it allows every target |
 //! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
 //! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
 //! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
@@ -79,6 +80,7 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     requirements(policy.ir(), &mut out);
     lists(policy, &mut out);
     unused_attributes(policy, &mut out);
+    no_requirements(policy, &mut out);
     out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
     cap(out)
 }
@@ -950,6 +952,21 @@ fn unused_attributes(policy: &Policy, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A policy with no requirements at all (an empty file, or only headers,
+/// declarations and empty allow lists) allows every target without reading
+/// any attribute: legal, but rarely what its author meant.
+fn no_requirements(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    if policy.requirement_count() == 0 {
+        out.push(
+            Diagnostic::warning(
+                "lint/no-requirements",
+                "the policy has no requirements: it allows every target",
+            )
+            .with_help("add a `require` statement, `max_retention_days`, or an allow or deny list"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1073,7 +1090,10 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(codes("allow provider []"), ["lint/empty-allow-list"]);
+        assert_eq!(
+            codes("allow provider []"),
+            ["lint/empty-allow-list", "lint/no-requirements"]
+        );
         assert_eq!(
             codes("allow provider [\"a\", \"a\"]"),
             ["lint/duplicate-entry"]

@@ -20,6 +20,8 @@
 //! statement in a layer can widen what another layer allows. Each layer's
 //! mode applies to its own failures: a target failing a `block` layer is
 //! removed even if the layer that would have let it through is in `warn` mode.
+//! Layering with no layers at all is an error, never a decision that allows
+//! everything.
 
 use serde::Serialize;
 
@@ -319,11 +321,39 @@ pub fn route(policy: &Policy, catalog: &Catalog, request: &Request) -> Result<De
 
 /// Routes `request` under several policy layers (e.g. an organisation
 /// baseline and a project policy); see the module docs.
+///
+/// No layers is an error (`request/no-policy`), not a decision: routing
+/// under no policy would allow every target.
+///
+/// ```
+/// use eligo::{Catalog, Request, Target};
+/// let baseline = eligo::compile(r#"policy "org"; require soc2"#)?;
+/// let project = eligo::compile(r#"policy "proj"; require gdpr"#)?;
+/// let catalog = Catalog::new(vec![
+///     Target::builder("a", "m").attr("soc2", true).build(),
+///     Target::builder("b", "m").attr("soc2", true).attr("gdpr", true).build(),
+/// ])?;
+/// let d = eligo::route_layered(&[baseline, project], &catalog, &Request::model("m"))?;
+/// assert_eq!(d.targets(), ["b/m"]);
+///
+/// let err = eligo::route_layered(&[], &catalog, &Request::model("m")).unwrap_err();
+/// assert_eq!(err.diagnostics()[0].code(), "request/no-policy");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn route_layered(
     layers: &[Policy],
     catalog: &Catalog,
     request: &Request,
 ) -> Result<Decision, Error> {
+    if layers.is_empty() {
+        return Err(Error::single(
+            Diagnostic::error(
+                "request/no-policy",
+                "no policy to route under: routing needs at least one policy layer",
+            )
+            .with_help("pass the policies to apply; with none, every target would be allowed"),
+        ));
+    }
     let time = request.time.unwrap_or_else(Timestamp::now);
     let date = request.date.or(request.time.map(Timestamp::date));
     let chosen: Vec<&Target> = match &request.pinned {

@@ -289,6 +289,32 @@ fn lint_with_a_catalog_reports_metadata_gaps() {
     has(&r.stdout, "did you mean `azure`?");
 }
 
+// What broke: a policy with no requirements (an empty file, or only a
+// header and empty allow lists) allows every target, and lint called it
+// clean.
+#[test]
+fn lint_warns_that_a_policy_without_requirements_allows_everything() {
+    for text in [
+        "",
+        "# nothing yet\n",
+        "policy \"draft\";\nmode block;\nattribute fedramp: flag;\n",
+    ] {
+        let r = eligo_with(&["lint", "-"], text);
+        expect_code(&r, 0);
+        has(
+            &r.stdout,
+            "warning[lint/no-requirements]: the policy has no requirements: it allows every target\n  --> <stdin>\n",
+        );
+        has(&r.stdout, "1 file checked: 0 errors, ");
+        expect_code(&eligo_with(&["lint", "--deny-warnings", "-"], text), 1);
+    }
+    let r = eligo_with(&["lint", "-"], "allow provider [];\n");
+    has(&r.stdout, "warning[lint/empty-allow-list]");
+    has(&r.stdout, "warning[lint/no-requirements]");
+    let r = eligo_with(&["lint", "-"], "deny provider [\"evil\"];\n");
+    assert!(!r.stdout.contains("lint/no-requirements"), "{}", r.stdout);
+}
+
 // ------------------------------------------------------------------ fmt
 
 #[test]

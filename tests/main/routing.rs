@@ -399,3 +399,21 @@ fn an_unknown_name_is_echoed_escaped_and_cut_with_the_suggestion_in_help() {
     assert_eq!(d.message(), r"no model `deepseek\u{7f}` in the catalog");
     assert!(!d.message().contains("v3.2"), "{}", d.message());
 }
+
+// What broke: `route_layered` with no layers applied no policy and routed
+// the request to every candidate, the one way to get an allow without a
+// single requirement being checked.
+#[test]
+fn routing_under_no_layers_is_an_error_not_an_allow() {
+    let catalog = Catalog::new(vec![cloud("cloud", "m"), local("local", "m")]).unwrap();
+    for request in [Request::model("m"), Request::pin("cloud/m")] {
+        let err = eligo::route_layered(&[], &catalog, &request).unwrap_err();
+        assert_eq!(err.kind(), eligo::ErrorKind::Request);
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.code(), "request/no-policy");
+        assert_eq!(
+            d.message(),
+            "no policy to route under: routing needs at least one policy layer"
+        );
+    }
+}
