@@ -8,7 +8,9 @@
 //! diagnostic found, not only the first, together with the source text they
 //! point into, and renders them as human text (like a compiler) or as JSON.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -206,7 +208,8 @@ pub enum ErrorKind {
     Catalog,
     /// A file could not be read.
     Io,
-    /// A routing request names a model or target the catalog does not have.
+    /// A routing request cannot be decided: it names a model or target the
+    /// catalog does not have, or no policy was given to route under.
     Request,
     /// A policy test file is invalid.
     Test,
@@ -296,6 +299,74 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Whether `c` is shown as an escape by [`escape_for_terminal`]: a C0 or C1
+/// control character, DEL, the line and paragraph separators (U+2028,
+/// U+2029), or a bidirectional control: the embeddings and overrides
+/// (U+202A to U+202E), the isolates (U+2066 to U+2069) and the marks
+/// (U+200E, U+200F, U+061C).
+fn is_escaped_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+        )
+}
+
+/// `text` made safe to write to a terminal: every character that could
+/// move the cursor, erase or recolour what is shown, start a new line, or
+/// reorder the text around it is replaced by a visible escape: `\t`, `\n`,
+/// `\r`, `\0`, or `\u{…}` with the code point in hex. Those characters are
+/// the C0 and C1 control characters, DEL, the line and paragraph separators
+/// (U+2028, U+2029) and the bidirectional controls: embeddings and overrides
+/// (U+202A to U+202E), isolates (U+2066 to U+2069) and marks (U+200E,
+/// U+200F, U+061C). Other text, backslashes included, is kept as is, so the
+/// result is for people to read, not to be parsed back.
+///
+/// [`render_human`] and the command line's human output pass every text
+/// that comes from a policy, a catalog, a request or a file name through it.
+/// JSON output does not: JSON escapes the C0 controls itself, and a program
+/// that shows strings from it to people should escape them with this
+/// function.
+///
+/// ```
+/// let id = "evil\r\x1b[2Kallow good";
+/// assert_eq!(eligo::escape_for_terminal(id), r"evil\r\u{1b}[2Kallow good");
+/// assert_eq!(eligo::escape_for_terminal("a\u{202e}b"), r"a\u{202e}b");
+/// // Text with nothing to escape is borrowed, not copied.
+/// assert!(matches!(eligo::escape_for_terminal("openai/gpt-4o"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_escaped_for_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `c` to `out`, as an escape when [`is_escaped_for_terminal`].
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\0' => out.push_str("\\0"),
+        c if is_escaped_for_terminal(c) => {
+            // Writing to a `String` cannot fail.
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
 /// Renders diagnostics as human text, compiler style, with the source line
 /// and a caret under the span.
 ///
@@ -328,7 +399,7 @@ pub fn render_human(
             Severity::Note => paint.blue(&format!("note[{}]", d.code)),
         };
         out.push_str(&head);
-        out.push_str(&paint.bold(&format!(": {}", d.message)));
+        out.push_str(&paint.bold(&format!(": {}", escape_for_terminal(&d.message))));
         out.push('\n');
         let gutter_width = source
             .zip(index.as_ref())
@@ -358,7 +429,7 @@ pub fn render_human(
                 out.push_str(&format!(
                     "{} --> {}\n",
                     " ".repeat(gutter_width),
-                    src.name()
+                    escape_for_terminal(src.name())
                 ));
             }
             _ => {}
@@ -368,7 +439,7 @@ pub fn render_human(
                 "{} = {}: {}\n",
                 " ".repeat(gutter_width),
                 paint.bold("help"),
-                help
+                escape_for_terminal(help)
             ));
         }
         out.push('\n');
@@ -391,29 +462,13 @@ fn snippet(
     out.push_str(&format!(
         "{pad}{} {}:{}:{}\n",
         paint.blue("-->"),
-        src.name(),
+        escape_for_terminal(src.name()),
         start.line,
         start.column
     ));
     let line_text = index.line(text, start.line);
     // Very long lines are shown as a window around the span.
     let skip = start.column.saturating_sub(WINDOW / 2);
-    let mut shown: String = line_text
-        .chars()
-        .skip(skip)
-        .take(WINDOW)
-        .map(|c| if c == '\t' || c.is_control() { ' ' } else { c })
-        .collect();
-    let prefix = if skip > 0 { "…" } else { "" };
-    if line_text.chars().count() > skip + WINDOW {
-        shown.push('…');
-    }
-    let bar = paint.blue("|");
-    out.push_str(&format!("{pad} {bar}\n"));
-    out.push_str(&format!(
-        "{} {bar} {prefix}{shown}\n",
-        paint.blue(&format!("{:>width$}", start.line))
-    ));
     // Underline to the end of the span or of its first line, at least one
     // character (a span at the end of input points just past the text).
     let line_chars = line_text.chars().count();
@@ -423,20 +478,55 @@ fn snippet(
     } else {
         line_chars + 1
     };
-    let len = end_col
-        .saturating_sub(start.column)
-        .clamp(1, WINDOW - (start.column - 1 - skip));
-    let marks: String = std::iter::repeat_n(mark, len).collect();
+    // The window's characters, tabs shown as one space and characters a
+    // terminal would act on as escapes; the underline is measured on what
+    // is shown, so it stays under the span.
+    let first = start.column - 1 - skip;
+    let last = end_col
+        .saturating_sub(1)
+        .saturating_sub(skip)
+        .max(first + 1);
+    let (mut shown, mut indent, mut len) = (String::new(), 0, 0);
+    for (i, c) in line_text.chars().skip(skip).take(WINDOW).enumerate() {
+        let before = shown.len();
+        let width = if c == '\t' {
+            shown.push(' ');
+            1
+        } else if is_escaped_for_terminal(c) {
+            // Escapes are ASCII: one character a byte.
+            push_escaped(&mut shown, c);
+            shown.len() - before
+        } else {
+            shown.push(c);
+            1
+        };
+        if i < first {
+            indent += width;
+        } else if i < last {
+            len += width;
+        }
+    }
+    let prefix = if skip > 0 { "…" } else { "" };
+    if line_chars > skip + WINDOW {
+        shown.push('…');
+    }
+    let bar = paint.blue("|");
+    out.push_str(&format!("{pad} {bar}\n"));
+    out.push_str(&format!(
+        "{} {bar} {prefix}{shown}\n",
+        paint.blue(&format!("{:>width$}", start.line))
+    ));
+    let marks: String = std::iter::repeat_n(mark, len.max(1)).collect();
     let underline = if mark == '^' {
         paint.red(&marks)
     } else {
         paint.blue(&marks)
     };
-    let indent = start.column - 1 - skip + prefix.chars().count();
+    let indent = indent + prefix.chars().count();
     let mut line = format!("{pad} {bar} {}{}", " ".repeat(indent), underline);
     if !label.message.is_empty() {
         line.push(' ');
-        line.push_str(&label.message);
+        line.push_str(&escape_for_terminal(&label.message));
     }
     out.push_str(line.trim_end());
     out.push('\n');
@@ -552,4 +642,53 @@ pub fn render_json(diagnostics: &[Diagnostic], source: Option<&SourceText>) -> s
         })
         .collect();
     serde_json::to_value(items).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // What broke: the human renderer wrote messages, help, labels, file
+    // names and source lines raw (source lines only had C0 controls blanked),
+    // so `\r`, escape sequences and bidi overrides from a policy or catalog
+    // could rewrite what a terminal showed.
+    #[test]
+    fn render_human_escapes_what_a_terminal_would_act_on() {
+        let text = "require region in [\"\u{202e}\u{2066}\"] and soc3;";
+        let src = SourceText::new("a\u{1b}[2K.pol", text);
+        let start = text.find("soc3").unwrap();
+        let d = Diagnostic::error("compile/unknown-attribute", "target `evil\r\u{1b}[2Kgood`")
+            .with_label(Span::new(start, start + 4), "label\u{2028}")
+            .with_help("help\u{85}\u{7f}");
+        let out = render_human(&[d], Some(&src), false);
+        assert_eq!(
+            out,
+            "error[compile/unknown-attribute]: target `evil\\r\\u{1b}[2Kgood`\n \
+             --> a\\u{1b}[2K.pol:1:30\n  |\n\
+             1 | require region in [\"\\u{202e}\\u{2066}\"] and soc3;\n  \
+             |                                            ^^^^ label\\u{2028}\n  \
+             = help: help\\u{85}\\u{7f}\n\n"
+        );
+    }
+
+    #[test]
+    fn escape_for_terminal_escapes_exactly_the_listed_characters() {
+        for c in [
+            '\0', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{80}', '\u{9b}', '\u{9f}',
+        ] {
+            assert!(
+                matches!(escape_for_terminal(&c.to_string()), Cow::Owned(_)),
+                "{c:?}"
+            );
+        }
+        for c in "\u{2028}\u{2029}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}".chars() {
+            assert!(matches!(escape_for_terminal(&c.to_string()), Cow::Owned(_)), "{c:?}");
+        }
+        for c in [
+            ' ', '~', '\\', '\u{a0}', 'é', '→', '…', '\u{200b}', '\u{2065}', '\u{206a}',
+        ] {
+            assert_eq!(escape_for_terminal(&c.to_string()), c.to_string(), "{c:?}");
+        }
+        assert_eq!(escape_for_terminal("\t\n\r\0\u{9b}"), r"\t\n\r\0\u{9b}");
+    }
 }

@@ -145,7 +145,8 @@ mod time;
 pub use catalog::{Catalog, CatalogFormat};
 pub use compile::{Program, Tri};
 pub use diagnostic::{
-    Diagnostic, Error, ErrorKind, Label, Severity, SourceText, render_human, render_json,
+    Diagnostic, Error, ErrorKind, Label, Severity, SourceText, escape_for_terminal, render_human,
+    render_json,
 };
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};

@@ -22,6 +22,7 @@
 //! | `lint/invisible-character` | a string (list entry, compared value, name) holds a zero-width, format or non-ASCII space character |
 //! | `lint/confusable-string` | a string holds Cyrillic, Greek or fullwidth letters that look like ASCII ones (`"dеepseek"`) |
 //! | `lint/mixed-scripts` | a string mixes letters of two scripts (Latin, Greek, Cyrillic, Armenian) |
+//! | `lint/no-requirements` | the policy has no requirements: it allows every target |
 //! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
 //! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
 //! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
@@ -85,6 +86,7 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     lists(policy, &mut out);
     unused_attributes(policy, &mut out);
     strings::strings(policy, &mut out);
+    no_requirements(policy, &mut out);
     out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
     cap(out)
 }
@@ -956,6 +958,21 @@ fn unused_attributes(policy: &Policy, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A policy with no requirements at all (an empty file, or only headers,
+/// declarations and empty allow lists) allows every target without reading
+/// any attribute: legal, but rarely what its author meant.
+fn no_requirements(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    if policy.requirement_count() == 0 {
+        out.push(
+            Diagnostic::warning(
+                "lint/no-requirements",
+                "the policy has no requirements: it allows every target",
+            )
+            .with_help("add a `require` statement, `max_retention_days`, or an allow or deny list"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1079,7 +1096,10 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(codes("allow provider []"), ["lint/empty-allow-list"]);
+        assert_eq!(
+            codes("allow provider []"),
+            ["lint/empty-allow-list", "lint/no-requirements"]
+        );
         assert_eq!(
             codes("allow provider [\"a\", \"a\"]"),
             ["lint/duplicate-entry"]

@@ -20,11 +20,13 @@
 //! statement in a layer can widen what another layer allows. Each layer's
 //! mode applies to its own failures: a target failing a `block` layer is
 //! removed even if the layer that would have let it through is in `warn` mode.
+//! Layering with no layers at all is an error, never a decision that allows
+//! everything.
 
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Error};
+use crate::diagnostic::{Diagnostic, Error, escape_for_terminal};
 use crate::eval::Failure;
 use crate::policy::{Mode, Policy};
 use crate::target::Target;
@@ -319,11 +321,39 @@ pub fn route(policy: &Policy, catalog: &Catalog, request: &Request) -> Result<De
 
 /// Routes `request` under several policy layers (e.g. an organisation
 /// baseline and a project policy); see the module docs.
+///
+/// No layers is an error (`request/no-policy`), not a decision: routing
+/// under no policy would allow every target.
+///
+/// ```
+/// use eligo::{Catalog, Request, Target};
+/// let baseline = eligo::compile(r#"policy "org"; require soc2"#)?;
+/// let project = eligo::compile(r#"policy "proj"; require gdpr"#)?;
+/// let catalog = Catalog::new(vec![
+///     Target::builder("a", "m").attr("soc2", true).build(),
+///     Target::builder("b", "m").attr("soc2", true).attr("gdpr", true).build(),
+/// ])?;
+/// let d = eligo::route_layered(&[baseline, project], &catalog, &Request::model("m"))?;
+/// assert_eq!(d.targets(), ["b/m"]);
+///
+/// let err = eligo::route_layered(&[], &catalog, &Request::model("m")).unwrap_err();
+/// assert_eq!(err.diagnostics()[0].code(), "request/no-policy");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn route_layered(
     layers: &[Policy],
     catalog: &Catalog,
     request: &Request,
 ) -> Result<Decision, Error> {
+    if layers.is_empty() {
+        return Err(Error::single(
+            Diagnostic::error(
+                "request/no-policy",
+                "no policy to route under: routing needs at least one policy layer",
+            )
+            .with_help("pass the policies to apply; with none, every target would be allowed"),
+        ));
+    }
     let time = request.time.unwrap_or_else(Timestamp::now);
     let date = request.date.or(request.time.map(Timestamp::date));
     let chosen: Vec<&Target> = match &request.pinned {
@@ -465,6 +495,16 @@ fn block_message(layers: &[&Policy], request: &Request, warn: bool) -> String {
     }
 }
 
+/// The most characters of a requested model or target id that an error
+/// message repeats.
+const ECHO_MAX_CHARS: usize = 64;
+
+/// The error for a model or pinned target the catalog does not have. The
+/// message repeats the requested name, escaped and cut to
+/// [`ECHO_MAX_CHARS`], and never names a catalog target, so a gateway may
+/// pass it on to its client; the closest name the catalog has goes in the
+/// help, for administrators. Looking for it is bounded (see
+/// [`Catalog::suggest_id`]).
 fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
     let (code, what, suggestion) = if pinned {
         ("request/unknown-target", "target", catalog.suggest_id(name))
@@ -475,9 +515,54 @@ fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
             catalog.suggest_model(name),
         )
     };
-    let mut d = Diagnostic::error(code, format!("no {what} `{name}` in the catalog"));
+    let mut d = Diagnostic::error(code, format!("no {what} `{}` in the catalog", echo(name)));
     if let Some(s) = suggestion {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
     Error::single(d)
+}
+
+/// `name` as an error message repeats it: at most [`ECHO_MAX_CHARS`]
+/// characters (then `…`), escaped for terminals.
+fn echo(name: &str) -> String {
+    let mut cut: String = name.chars().take(ECHO_MAX_CHARS).collect();
+    if cut.len() < name.len() {
+        cut.push('…');
+    }
+    escape_for_terminal(&cut).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{DISTANCES_COMPUTED, SUGGEST_MAX_DISTANCES};
+
+    // What broke: an unknown pinned id was compared by edit distance with
+    // every target id of the catalog, tens of milliseconds a bad request at
+    // 10,000 targets, and a client chooses the id.
+    #[test]
+    fn an_unknown_pinned_id_costs_a_bounded_number_of_distances() {
+        let targets = (0..10_000)
+            .map(|i| Target::new("p", format!("m-{i:04}")))
+            .collect();
+        let catalog = Catalog::new(targets).unwrap();
+        let policy = Policy::compile("require soc2").unwrap();
+        for (request, help) in [
+            // Every target is within the length bound of these and has
+            // nearly the same characters: the worst case for the filter.
+            (Request::pin("p/m-12345"), Some("did you mean `p/m-1234`?")),
+            (Request::pin("p/x-9999"), Some("did you mean `p/m-9999`?")),
+            (Request::model("m-99999"), Some("did you mean `m-9999`?")),
+            (Request::pin("q/zzzzzz"), None),
+        ] {
+            DISTANCES_COMPUTED.with(|n| n.set(0));
+            let err = route(&policy, &catalog, &request).unwrap_err();
+            let computed = DISTANCES_COMPUTED.with(std::cell::Cell::get);
+            assert!(
+                computed <= SUGGEST_MAX_DISTANCES,
+                "{computed} distances for {request:?}"
+            );
+            assert_eq!(err.diagnostics()[0].help(), help, "{request:?}");
+        }
+    }
 }

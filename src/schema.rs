@@ -295,37 +295,118 @@ impl Schema {
     }
 }
 
+/// Names longer than this (in characters) get no suggestion: the distance
+/// costs the product of the lengths, and hostile input can be a megabyte
+/// long.
+const SUGGEST_MAX_CHARS: usize = 64;
+
+/// The most candidates one suggestion looks at, in order; the rest are not
+/// considered. A catalog can hold millions of targets and an unknown pinned
+/// id comes from a client, so the work of one suggestion must not grow with
+/// the catalog.
+pub(crate) const SUGGEST_MAX_CANDIDATES: usize = 10_000;
+
+/// The most edit distances one suggestion computes. The candidates that a
+/// cheap lower bound (length and character counts) leaves in the running
+/// are compared in order of that bound, so the budget goes to the likeliest
+/// first.
+pub(crate) const SUGGEST_MAX_DISTANCES: usize = 64;
+
+#[cfg(test)]
+thread_local! {
+    /// Edit distances computed by [`suggest`] on this thread (tests only).
+    pub(crate) static DISTANCES_COMPUTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// (case-insensitive match, or distance at most `max(1, len/3)`), else a
-/// candidate that `word` is a prefix of.
+/// candidate that `word` is a prefix of. Ties go to the earlier candidate.
+///
+/// The work is bounded whatever the number of candidates: no suggestion for
+/// a word over [`SUGGEST_MAX_CHARS`] characters, at most
+/// [`SUGGEST_MAX_CANDIDATES`] candidates looked at, each for at most 86
+/// characters, and at most [`SUGGEST_MAX_DISTANCES`] edit distances.
+/// Past those bounds a suggestion may be missed, never wrong: it is only
+/// ever help text.
 pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    // Names longer than this get no suggestion: the distance costs the
-    // product of the lengths, and hostile input can be a megabyte long.
-    const MAX_CHARS: usize = 64;
     let chars = word.chars().count();
-    if chars > MAX_CHARS {
+    if chars > SUGGEST_MAX_CHARS {
         return None;
     }
     let lower = word.to_ascii_lowercase();
     let limit = (chars / 3).max(1);
-    let candidates: Vec<&str> = candidates.collect();
-    let close = candidates
-        .iter()
-        // The distance is at least the difference in length.
-        .filter(|c| c.chars().count().abs_diff(chars) <= limit)
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c);
+    // Characters counted in 64 buckets: the difference of two such counts
+    // is a lower bound of the edit distance (an edit changes at most one
+    // count on each side; a transposition none), computed in linear time.
+    let bucket = |c: char| (u32::from(c.to_ascii_lowercase()) % 64) as usize;
+    let mut counts = [0i16; 64];
+    for c in lower.chars() {
+        if let Some(n) = counts.get_mut(bucket(c)) {
+            *n += 1;
+        }
+    }
+    // Candidates still in the running, grouped by their lower bound.
+    let mut by_bound: Vec<Vec<(usize, &'a str)>> = vec![Vec::new(); limit + 1];
+    let mut prefixed = None;
+    for (i, c) in candidates.take(SUGGEST_MAX_CANDIDATES).enumerate() {
+        if prefixed.is_none() && lower.len() >= 4 && c.starts_with(lower.as_str()) {
+            prefixed = Some(c);
+        }
+        // A text has at least as many bytes as characters.
+        if c.len() + limit < chars {
+            continue;
+        }
+        // The word's characters the candidate lacks, and the candidate's
+        // characters the word lacks (counting stops once those are over the
+        // limit): the larger is the bound, and it is at least the difference
+        // in length.
+        let (mut left, mut missing, mut extra) = (counts, chars, 0usize);
+        for ch in c.chars() {
+            match left.get_mut(bucket(ch)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    missing -= 1;
+                }
+                _ => extra += 1,
+            }
+            if extra > limit {
+                break;
+            }
+        }
+        let bound = missing.max(extra);
+        if let Some(group) = by_bound.get_mut(bound) {
+            group.push((i, c));
+        }
+    }
+    // Cheapest bound first; a group whose bound exceeds the best distance
+    // found cannot hold a closer (or an earlier equally close) candidate.
+    // A name met again (models repeat across providers) costs nothing.
+    let mut best: Option<(usize, usize, &'a str)> = None;
+    let mut tried = std::collections::HashSet::new();
+    'groups: for (bound, group) in by_bound.into_iter().enumerate() {
+        if best.is_some_and(|(d, _, _)| bound > d) {
+            break;
+        }
+        for (i, c) in group {
+            if tried.len() == SUGGEST_MAX_DISTANCES {
+                break 'groups;
+            }
+            if !tried.insert(c) {
+                continue;
+            }
+            #[cfg(test)]
+            DISTANCES_COMPUTED.with(|n| n.set(n.get() + 1));
+            let d = edit_distance(&lower, &c.to_ascii_lowercase());
+            if d <= limit && best.is_none_or(|(bd, bi, _)| (d, i) < (bd, bi)) {
+                best = Some((d, i, c));
+            }
+        }
+    }
     // Failing that, a name the word begins (`retention` → `retention_days`).
-    close.or_else(|| {
-        candidates
-            .into_iter()
-            .find(|c| lower.len() >= 4 && c.starts_with(lower.as_str()))
-    })
+    best.map(|(_, _, c)| c).or(prefixed)
 }
 
 /// Optimal string alignment distance (Levenshtein plus transpositions).

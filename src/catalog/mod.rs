@@ -259,11 +259,33 @@ impl Catalog {
     }
 
     /// The known id closest to `id`, for "did you mean" help.
+    ///
+    /// The work is bounded whatever the size of the catalog: only the first
+    /// 10,000 targets are looked at, at most 64 edit distances are
+    /// computed, and an `id` over 64 characters gets no suggestion. A
+    /// suggestion names a target of the catalog: show it to administrators,
+    /// not to the client that sent the request.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Target};
+    /// let c = Catalog::new(vec![Target::new("openai", "gpt-4o"), Target::new("azure", "gpt-4o")])?;
+    /// assert_eq!(c.suggest_id("azure/gpt-4"), Some("azure/gpt-4o"));
+    /// assert_eq!(c.suggest_id("nothing/like-it"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn suggest_id(&self, id: &str) -> Option<&str> {
         crate::schema::suggest(id, self.targets.iter().map(Target::id))
     }
 
-    /// The known model name closest to `model`.
+    /// The known model name closest to `model`, with the bounds of
+    /// [`Catalog::suggest_id`].
+    ///
+    /// ```
+    /// use eligo::{Catalog, Target};
+    /// let c = Catalog::new(vec![Target::new("openai", "gpt-4o"), Target::new("azure", "gpt-4o")])?;
+    /// assert_eq!(c.suggest_model("GPT-4o"), Some("gpt-4o"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn suggest_model(&self, model: &str) -> Option<&str> {
         crate::schema::suggest(model, self.targets.iter().map(Target::model))
     }

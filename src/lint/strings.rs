@@ -273,7 +273,10 @@ mod tests {
             codes("require region in [\"eu\", \"\u{FF45}\u{FF55}\"]"),
             ["lint/confusable-string"]
         );
-        assert_eq!(codes("policy \"n\u{200D}o\""), ["lint/invisible-character"]);
+        assert_eq!(
+            codes("policy \"n\u{200D}o\"; require soc2"),
+            ["lint/invisible-character"]
+        );
         // Latin with Cyrillic that has no Latin look-alike.
         assert_eq!(
             codes("allow provider [\"ab\u{0436}\"]"),

@@ -314,6 +314,32 @@ fn lint_with_a_catalog_reports_metadata_gaps() {
     has(&r.stdout, "did you mean `azure`?");
 }
 
+// What broke: a policy with no requirements (an empty file, or only a
+// header and empty allow lists) allows every target, and lint called it
+// clean.
+#[test]
+fn lint_warns_that_a_policy_without_requirements_allows_everything() {
+    for text in [
+        "",
+        "# nothing yet\n",
+        "policy \"draft\";\nmode block;\nattribute fedramp: flag;\n",
+    ] {
+        let r = eligo_with(&["lint", "-"], text);
+        expect_code(&r, 0);
+        has(
+            &r.stdout,
+            "warning[lint/no-requirements]: the policy has no requirements: it allows every target\n  --> <stdin>\n",
+        );
+        has(&r.stdout, "1 file checked: 0 errors, ");
+        expect_code(&eligo_with(&["lint", "--deny-warnings", "-"], text), 1);
+    }
+    let r = eligo_with(&["lint", "-"], "allow provider [];\n");
+    has(&r.stdout, "warning[lint/empty-allow-list]");
+    has(&r.stdout, "warning[lint/no-requirements]");
+    let r = eligo_with(&["lint", "-"], "deny provider [\"evil\"];\n");
+    assert!(!r.stdout.contains("lint/no-requirements"), "{}", r.stdout);
+}
+
 // ------------------------------------------------------------------ fmt
 
 #[test]
@@ -889,4 +915,112 @@ fn diff_lists_newly_allowed_and_blocked() {
     ]);
     expect_code(&r, 0);
     has(&r.stdout, ": 0 newly allowed, 0 newly blocked");
+}
+
+// ------------------------------------------------------------------ hostile text
+
+/// Characters a terminal acts on: C0 controls but the newline, DEL, C1
+/// controls, line separators and bidirectional controls.
+fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[track_caller]
+fn shows_safely(r: &Run) {
+    for (stream, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        if let Some(c) = text.chars().find(|&c| acts_on_terminal(c)) {
+            panic!("{stream} writes {c:?} raw:\n{text:?}");
+        }
+    }
+}
+
+// What broke: the human output printed target ids, models, policy names and
+// test case names raw, so a catalog entry `evil/m\r\x1b[2Kallow good` made a
+// terminal show "allow good" where the line said "block evil/m…".
+#[test]
+fn human_output_escapes_control_characters_from_catalogs_and_policies() {
+    const MODEL: &str = "m\r\x1b[2Kallow good";
+    const SHOWN: &str = r"m\r\u{1b}[2Kallow good";
+    let catalog = Scratch::new(
+        "hostile-catalog.json",
+        r#"{"targets": [
+            {"provider": "evil", "model": "m\r\u001b[2Kallow good", "attributes": {"soc2": false}},
+            {"provider": "good", "model": "m\r\u001b[2Kallow good", "attributes": {"soc2": true}},
+            {"provider": "gap\u202e", "model": "m\r\u001b[2Kallow good", "attributes": {}}
+        ]}"#,
+    );
+    // Policy text cannot carry these characters at all (it is refused with
+    // `syntax/control-character`), so the policy name here is plain.
+    let old = Scratch::new("hostile-old.pol", "policy \"org\";\nrequire soc2;\n");
+    let new = Scratch::new("hostile-new.pol", "require !soc2;\n");
+    let evil = format!("evil/{MODEL}");
+    let c = catalog.path();
+
+    let r = eligo(&["preview", old.path(), "--catalog", c]);
+    expect_code(&r, 0);
+    shows_safely(&r);
+    has(&r.stdout, &format!("block    evil/{SHOWN}"));
+    has(&r.stdout, "policy `org`");
+
+    let r = eligo(&["route", old.path(), "--catalog", c, "--model", MODEL]);
+    expect_code(&r, 0);
+    shows_safely(&r);
+    has(&r.stdout, &format!("  1. good/{SHOWN}\n"));
+    has(&r.stdout, &format!("  evil/{SHOWN} (removed)"));
+    let r = eligo(&["route", old.path(), "--catalog", c, "--pin", &evil]);
+    expect_code(&r, 1);
+    shows_safely(&r);
+    has(&r.stdout, &format!("pinned target `evil/{SHOWN}`"));
+    // The 403 body and the event stay JSON, with JSON's own escapes.
+    has(&r.stdout, r#""pinned": "evil/m\r\u001b[2Kallow good""#);
+    has(&r.stdout, r#""name": "org""#);
+
+    let r = eligo(&["check", old.path(), "--catalog", c, "--target", &evil]);
+    expect_code(&r, 1);
+    shows_safely(&r);
+    has(&r.stdout, &format!("block  evil/{SHOWN}  (policy `org`)"));
+
+    let r = eligo(&["diff", old.path(), new.path(), "--catalog", c]);
+    expect_code(&r, 1);
+    shows_safely(&r);
+    has(&r.stdout, &format!("  + evil/{SHOWN}  (was blocked by)"));
+    has(&r.stdout, &format!("  - good/{SHOWN}  (now blocked by)"));
+
+    let r = eligo(&["lint", old.path(), "--catalog", c]);
+    shows_safely(&r);
+    has(
+        &r.stdout,
+        &format!("target `gap\\u{{202e}}/{SHOWN}` is blocked only"),
+    );
+
+    let tests = Scratch::new(
+        "hostile.toml",
+        &format!(
+            "policy = {:?}\ncatalog = {:?}\n\n[[case]]\nname = \"evil\\r\\u001b[2Kpasses\"\ntarget = \"evil/m\\r\\u001b[2Kallow good\"\nexpect = \"allow\"\n",
+            old.path(),
+            c
+        ),
+    );
+    let r = eligo(&["test", tests.path()]);
+    expect_code(&r, 1);
+    shows_safely(&r);
+    has(
+        &r.stdout,
+        &format!("evil\\r\\u{{1b}}[2Kpasses: target `evil/{SHOWN}`"),
+    );
+
+    // JSON output keeps the values as they are.
+    let r = eligo(&[
+        "check",
+        old.path(),
+        "--catalog",
+        c,
+        "--target",
+        &evil,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["target"], evil.as_str());
 }

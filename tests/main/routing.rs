@@ -360,3 +360,60 @@ fn a_json_catalog_may_start_with_a_byte_order_mark() {
     let c = Catalog::from_json("\u{FEFF}{\"targets\": []}", "bom.json").unwrap();
     assert!(c.is_empty());
 }
+
+// What broke: the error for an unknown pinned id or model repeated the
+// requested name whole and raw, so a client could put a megabyte, or `\r`
+// and escape sequences that rewrite an administrator's terminal, into it.
+#[test]
+fn an_unknown_name_is_echoed_escaped_and_cut_with_the_suggestion_in_help() {
+    let policy = Policy::compile("require soc2").unwrap();
+    let catalog = Catalog::new(vec![local("local", "deepseek-v3.2")]).unwrap();
+
+    let err = eligo::route(
+        &policy,
+        &catalog,
+        &Request::pin("local/deepseek-v3.2\r\x1b[2K"),
+    )
+    .unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.code(), "request/unknown-target");
+    assert_eq!(
+        d.message(),
+        r"no target `local/deepseek-v3.2\r\u{1b}[2K` in the catalog"
+    );
+    // The closest catalog id is for administrators: in the help only.
+    assert_eq!(d.help(), Some("did you mean `local/deepseek-v3.2`?"));
+
+    let long = format!("local/{}", "x\u{202e}".repeat(500_000));
+    let err = eligo::route(&policy, &catalog, &Request::pin(long.as_str())).unwrap_err();
+    let message = err.diagnostics()[0].message();
+    assert!(message.len() < 400, "{} bytes", message.len());
+    assert!(
+        message.starts_with(r"no target `local/x\u{202e}x"),
+        "{message}"
+    );
+    assert!(message.ends_with("…` in the catalog"), "{message}");
+
+    let err = eligo::route(&policy, &catalog, &Request::model("deepseek\u{7f}")).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.message(), r"no model `deepseek\u{7f}` in the catalog");
+    assert!(!d.message().contains("v3.2"), "{}", d.message());
+}
+
+// What broke: `route_layered` with no layers applied no policy and routed
+// the request to every candidate, the one way to get an allow without a
+// single requirement being checked.
+#[test]
+fn routing_under_no_layers_is_an_error_not_an_allow() {
+    let catalog = Catalog::new(vec![cloud("cloud", "m"), local("local", "m")]).unwrap();
+    for request in [Request::model("m"), Request::pin("cloud/m")] {
+        let err = eligo::route_layered(&[], &catalog, &request).unwrap_err();
+        assert_eq!(err.kind(), eligo::ErrorKind::Request);
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.code(), "request/no-policy");
+        assert_eq!(
+            d.message(),
+            "no policy to route under: routing needs at least one policy layer"
+        );
+    }
+}

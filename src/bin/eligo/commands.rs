@@ -7,7 +7,7 @@ use eligo::{
     Catalog, Decision, Diagnostic, Failure, Outcome, Policy, Severity, SourceText, Tri, Verdict,
 };
 
-use crate::output::{Ctx, Status, json, paint};
+use crate::output::{Ctx, Status, esc, json, json_for_terminal, paint};
 use crate::{CheckArgs, DiffArgs, FmtArgs, Format, LintArgs, PreviewArgs, RouteArgs, TestArgs};
 
 /// `eligo lint`: errors, then warnings, for every file.
@@ -120,7 +120,8 @@ pub fn fmt(cx: &mut Ctx, a: &FmtArgs) -> Status {
         if a.check {
             if !same {
                 cx.out.push_str(&format!(
-                    "would reformat {name}{}\n",
+                    "would reformat {}{}\n",
+                    esc(&name),
                     first_difference(&text, &formatted)
                 ));
                 status = status.max(Status::Failure);
@@ -255,8 +256,8 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
                 };
                 cx.out.push_str(&format!(
                     "{mark}  {} (policy `{}`): {} passed, {} failed\n",
-                    r.file,
-                    r.policy,
+                    esc(&r.file),
+                    esc(&r.policy),
                     r.outcomes.len() - bad,
                     bad
                 ));
@@ -264,11 +265,11 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
                     cx.out.push_str(&format!(
                         "  {} {}: target `{}`\n",
                         paint(cx.color, "1;31", "✗"),
-                        o.case,
-                        o.target
+                        esc(&o.case),
+                        esc(&o.target)
                     ));
                     for m in &o.mismatches {
-                        cx.out.push_str(&format!("      {m}\n"));
+                        cx.out.push_str(&format!("      {}\n", esc(m)));
                     }
                     if o.verdict.is_blocked() {
                         cx.out.push_str("      blocked by:\n");
@@ -326,8 +327,8 @@ pub fn check(cx: &mut Ctx, a: &CheckArgs) -> Status {
             cx.out.push_str(&format!(
                 "{}  {}  (policy `{}`)\n",
                 verdict_word(cx, &v),
-                target.id(),
-                policy.display_name()
+                esc(target.id()),
+                esc(policy.display_name())
             ));
             if v.is_blocked() {
                 failure_table(cx, v.failures(), "  ");
@@ -374,17 +375,19 @@ fn failure_line(color: bool, f: &Failure, width: usize) -> String {
     let attrs = if f.attributes().is_empty() {
         String::new()
     } else if f.value() == Tri::Unknown {
-        format!("  undeclared: {}", f.attributes().join(", "))
+        format!("  undeclared: {}", esc(&f.attributes().join(", ")))
     } else {
-        format!("  because of: {}", f.attributes().join(", "))
+        format!("  because of: {}", esc(&f.attributes().join(", ")))
     };
     format!("{text}{}  {value}{attrs}", " ".repeat(pad))
 }
 
-/// Requirement text cut to 60 characters for tables.
+/// Requirement text, escaped for the terminal and cut to 60 characters
+/// for tables.
 fn shorten(text: &str) -> String {
+    let text = esc(text);
     if text.chars().count() <= 60 {
-        text.to_string()
+        text.into_owned()
     } else {
         let mut s: String = text.chars().take(59).collect();
         s.push('…');
@@ -421,17 +424,20 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
         Format::Json => cx.out.push_str(&json(&p)),
         Format::Human => {
             let scope = match &a.model {
-                Some(m) => format!(" for model `{m}`"),
+                Some(m) => format!(" for model `{}`", esc(m)),
                 None => String::new(),
             };
             cx.out.push_str(&format!(
                 "policy `{}` on `{}`{scope}: {} allowed, {} blocked\n\n",
-                p.policy, a.catalog, p.allowed, p.blocked
+                esc(&p.policy),
+                esc(&a.catalog),
+                p.allowed,
+                p.blocked
             ));
             let id_width = p
                 .rows
                 .iter()
-                .map(|r| r.id.chars().count())
+                .map(|r| esc(&r.id).chars().count())
                 .max()
                 .unwrap_or(0)
                 .max(6);
@@ -457,13 +463,13 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
                 } else {
                     paint(cx.color, "1;31", "block")
                 };
-                let id_pad = " ".repeat(id_width - row.id.chars().count());
+                let id = esc(&row.id);
+                let id_pad = " ".repeat(id_width.saturating_sub(id.chars().count()));
                 match row.failures.split_first() {
-                    None => cx.out.push_str(&format!("{word}    {}\n", row.id)),
+                    None => cx.out.push_str(&format!("{word}    {id}\n")),
                     Some((first, rest)) => {
                         cx.out.push_str(&format!(
-                            "{word}    {}{id_pad}  {}\n",
-                            row.id,
+                            "{word}    {id}{id_pad}  {}\n",
                             failure_line(cx.color, first, req_width)
                         ));
                         let blank = " ".repeat(9 + id_width + 2);
@@ -540,8 +546,8 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
 
 fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Decision) {
     let what = match request.pinned() {
-        Some(pin) => format!("pinned target `{pin}`"),
-        None => format!("model `{}`", request.requested_model()),
+        Some(pin) => format!("pinned target `{}`", esc(pin)),
+        None => format!("model `{}`", esc(request.requested_model())),
     };
     let head = match d.outcome() {
         Outcome::Routed => paint(cx.color, "1;32", "routed"),
@@ -550,14 +556,14 @@ fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Deci
     };
     cx.out.push_str(&format!(
         "{head}  {what} under policy `{}` ({} mode): HTTP {}\n",
-        policy.display_name(),
+        esc(policy.display_name()),
         policy.mode().as_str(),
         d.status()
     ));
     if !d.targets().is_empty() {
         cx.out.push_str("\nroute to, in order:\n");
         for (i, t) in d.targets().iter().enumerate() {
-            cx.out.push_str(&format!("  {}. {t}\n", i + 1));
+            cx.out.push_str(&format!("  {}. {}\n", i + 1, esc(t)));
         }
     }
     let failing: Vec<&eligo::Candidate> = d.candidates().iter().filter(|c| !c.compliant).collect();
@@ -569,18 +575,18 @@ fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Deci
             } else {
                 " (removed)"
             };
-            cx.out.push_str(&format!("  {}{kept}\n", c.id));
+            cx.out.push_str(&format!("  {}{kept}\n", esc(&c.id)));
             let failures: Vec<Failure> = c.failures.iter().map(|f| f.failure.clone()).collect();
             failure_table(cx, &failures, "    ");
         }
     }
     if let Some(body) = d.error_body() {
         cx.out.push_str("\nresponse body (HTTP 403):\n");
-        cx.out.push_str(&json(&body));
+        cx.out.push_str(&json_for_terminal(&body));
     }
     if let Some(e) = d.event() {
         cx.out.push_str("\nsecurity event:\n");
-        cx.out.push_str(&json(&e.to_json()));
+        cx.out.push_str(&json_for_terminal(&e.to_json()));
     }
 }
 
@@ -600,9 +606,9 @@ pub fn diff(cx: &mut Ctx, a: &DiffArgs) -> Status {
         Format::Human => {
             cx.out.push_str(&format!(
                 "`{}` → `{}` on `{}`: {} newly allowed, {} newly blocked\n",
-                shown(&a.old),
-                shown(&a.new),
-                shown(&a.catalog),
+                esc(shown(&a.old)),
+                esc(shown(&a.new)),
+                esc(shown(&a.catalog)),
                 d.newly_allowed.len(),
                 d.newly_blocked.len()
             ));
@@ -638,7 +644,7 @@ fn diff_section(
     cx.out
         .push_str(&format!("\n{}\n", paint(cx.color, "1;33", title)));
     for (id, failures) in rows {
-        cx.out.push_str(&format!("  {sign} {id}  ({why})\n"));
+        cx.out.push_str(&format!("  {sign} {}  ({why})\n", esc(id)));
         failure_table(cx, failures, "      ");
     }
 }

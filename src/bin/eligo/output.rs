@@ -3,10 +3,19 @@
 //! Output is collected and written once at the end, so a closed pipe
 //! (`eligo preview … | head`) ends the command quietly instead of failing
 //! half-way.
+//!
+//! Human output never writes text from a policy, a catalog, a request or a
+//! file name raw: it goes through [`esc`] ([`eligo::escape_for_terminal`]),
+//! so a `\r` or an escape sequence in a target id cannot rewrite what a
+//! terminal shows. JSON output is left to serde_json, which escapes control
+//! characters itself.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Read, Write};
 
 use eligo::{Catalog, Error, Policy, Schema, Target};
+
+pub use eligo::escape_for_terminal as esc;
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,16 +85,19 @@ impl Ctx {
         Status::Error
     }
 
-    /// Reports a problem of the command line itself on stderr.
+    /// Reports a problem of the command line itself on stderr. The message
+    /// is one line, so it is escaped whole: whatever it quotes is shown
+    /// safely.
     pub fn usage(&mut self, message: &str) -> Status {
         let head = paint(self.err_color, "1;31", "error");
-        self.err.push_str(&format!("{head}: {message}\n"));
+        self.err.push_str(&format!("{head}: {}\n", esc(message)));
         Status::Error
     }
 
-    /// A line on stderr (progress and summaries that are not the result).
+    /// A line on stderr (progress and summaries that are not the result),
+    /// escaped whole.
     pub fn note(&mut self, line: &str) {
-        self.err.push_str(line);
+        self.err.push_str(&esc(line));
         self.err.push('\n');
     }
 
@@ -159,6 +171,7 @@ impl Ctx {
             return match c.get(arg) {
                 Some(t) => Ok(t.clone()),
                 None => {
+                    // `usage` escapes the whole message.
                     let hint = c
                         .suggest_id(arg)
                         .map(|s| format!("; did you mean `{s}`?"))
@@ -187,4 +200,25 @@ pub fn json(value: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
     s.push('\n');
     s
+}
+
+/// Pretty JSON inside human output: the same JSON value as [`json`], with
+/// the characters a terminal acts on that JSON leaves raw (DEL, C1
+/// controls, line separators, bidirectional controls) written as `\uXXXX`
+/// escapes.
+pub fn json_for_terminal(value: &impl serde::Serialize) -> String {
+    let text = json(value);
+    let mut out = String::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        // Raw newlines are the layout: JSON escapes those inside strings.
+        let unsafe_char = c != '\n' && matches!(esc(c.encode_utf8(&mut buf)), Cow::Owned(_));
+        if unsafe_char {
+            // Every such character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
