@@ -75,8 +75,11 @@ impl Date {
         self.day
     }
 
-    /// The date `days` days after 1970-01-01.
+    /// The date `days` days after 1970-01-01, held to the years 0 to 9999
+    /// (the year used to be truncated to 32 bits instead).
     fn from_days(days: i64) -> Date {
+        // 0000-01-01 and 9999-12-31, in days after 1970-01-01.
+        let days = days.clamp(-719_528, 2_932_896);
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
@@ -139,17 +142,34 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// The current time from the system clock.
+    /// The earliest instant a `Timestamp` holds: 0000-01-01T00:00:00Z.
+    const MIN_UNIX: i64 = -62_167_219_200;
+    /// The latest instant a `Timestamp` holds: 9999-12-31T23:59:59Z.
+    const MAX_UNIX: i64 = 253_402_300_799;
+
+    /// The current time from the system clock (a clock set before 1970
+    /// gives an instant before 1970, not 1970 itself).
     pub fn now() -> Timestamp {
-        let unix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Timestamp { unix }
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        let unix = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => secs(d),
+            Err(e) => -secs(e.duration()),
+        };
+        Timestamp::from_unix(unix)
     }
 
-    /// The instant `secs` seconds after 1970-01-01T00:00:00Z.
+    /// The instant `secs` seconds after 1970-01-01T00:00:00Z, held to the
+    /// years 0 to 9999 that a [`Date`] can name: earlier instants become
+    /// 0000-01-01T00:00:00Z, later ones 9999-12-31T23:59:59Z.
+    ///
+    /// ```
+    /// let t = eligo::Timestamp::from_unix(i64::MAX);
+    /// assert_eq!(t.to_string(), "9999-12-31T23:59:59Z");
+    /// ```
     pub fn from_unix(secs: i64) -> Timestamp {
-        Timestamp { unix: secs }
+        Timestamp {
+            unix: secs.clamp(Timestamp::MIN_UNIX, Timestamp::MAX_UNIX),
+        }
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -198,6 +218,32 @@ mod tests {
         assert_eq!(
             Timestamp::from_unix(4_107_542_399).to_string(),
             "2100-02-28T23:59:59Z"
+        );
+    }
+
+    /// What broke: `Date::from_days` truncated the year to 32 bits, so a far
+    /// instant gave an arbitrary date (and one a `Date` cannot parse back).
+    #[test]
+    fn far_instants_saturate_at_the_ends_of_the_calendar() {
+        for (secs, date) in [
+            (i64::MAX, "9999-12-31"),
+            (i64::MIN, "0000-01-01"),
+            (253_402_300_799, "9999-12-31"),
+            (253_402_300_800, "9999-12-31"),
+            (-62_167_219_200, "0000-01-01"),
+            (-62_167_219_201, "0000-01-01"),
+        ] {
+            let d = Timestamp::from_unix(secs).date();
+            assert_eq!(d.to_string(), date, "{secs}");
+            assert_eq!(d.to_string().parse::<Date>(), Ok(d));
+        }
+        assert_eq!(Date::from_days(i64::MAX).to_string(), "9999-12-31");
+        assert_eq!(Date::from_days(i64::MIN).to_string(), "0000-01-01");
+        assert_eq!(Date::from_days(2_932_896).to_string(), "9999-12-31");
+        assert_eq!(Date::from_days(-719_528).to_string(), "0000-01-01");
+        assert_eq!(
+            Timestamp::from_unix(i64::MIN).to_string(),
+            "0000-01-01T00:00:00Z"
         );
     }
 
