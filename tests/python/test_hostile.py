@@ -1,0 +1,68 @@
+"""Hostile Python values: what they cost and what eligo reads from them."""
+
+from collections.abc import Mapping
+
+import pytest
+
+import eligo
+
+POLICY = eligo.compile("require soc2")
+
+
+def shared(levels, leaf):
+    """A mapping that names the same inner mapping twice at each level:
+    `levels` dicts in Python, 2**levels paths to the leaf."""
+    node = leaf
+    for _ in range(levels):
+        node = {"a": node, "b": node}
+    return node
+
+
+# Broke: each reference to a shared inner mapping was converted as a copy,
+# so 20 levels of two references cost 2**21 conversions (seconds, and close
+# to a gigabyte) before the target was refused.
+def test_shared_inner_mappings_cost_a_bounded_number_of_values():
+    for attributes in (shared(20, {"soc2": True}), {"soc2": {"value": shared(20, True), "expires": "2099-01-01"}}):
+        target = {"provider": "a", "model": "m", "attributes": attributes}
+        for call in (POLICY.evaluate, lambda t: POLICY.filter([t]), lambda t: eligo.Catalog.from_targets([t])):
+            with pytest.raises(eligo.CatalogError) as info:
+                call(target)
+            (d,) = info.value.diagnostics
+            assert d["code"] == "catalog/invalid-target"
+            assert "more than 65536 values in one target" in d["message"], d["message"]
+            assert d["message"].startswith("`target") or d["message"].startswith("`targets[0]")
+
+
+class Recording(Mapping):
+    """A mapping that records which keys eligo looks up."""
+
+    def __init__(self, items):
+        self.items_ = dict(items)
+        self.read = []
+
+    def __getitem__(self, key):
+        self.read.append(key)
+        return self.items_[key]
+
+    def __iter__(self):
+        return iter(self.items_)
+
+    def __len__(self):
+        return len(self.items_)
+
+
+# Broke: a key that is not a target field had its value converted (all of
+# it, whatever its size or cost) before the target was refused for the key.
+def test_unknown_target_fields_are_refused_before_their_value_is_read():
+    target = Recording({"provider": "a", "model": "m", "atributes": shared(16, {"soc2": True})})
+    with pytest.raises(eligo.CatalogError) as info:
+        POLICY.evaluate(target)
+    (d,) = info.value.diagnostics
+    assert d["message"] == (
+        "`target.atributes`: is not a target field (did you mean `attributes`?); "
+        "data-policy attributes go under `attributes`"
+    )
+    assert "atributes" not in target.read
+    with pytest.raises(eligo.CatalogError) as info:
+        POLICY.filter([{"provider": "a", "model": "m"}, {"provider": "a", "model": "m", "soc2": object()}])
+    assert info.value.diagnostics[0]["message"].startswith("`targets[1].soc2`: is not a target field")
