@@ -250,18 +250,22 @@ impl<'py> Reader<'py> {
         if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
             return Err(self.bad("lists are not accepted in a target"));
         }
-        if let Ok(d) = obj.cast::<PyDict>() {
+        // An exact dict is read from a copy taken first: what Python code
+        // sees, even if reading a nested mapping runs code that changes the
+        // dict (which would stop pyo3's iterator with a panic).
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
             if d.len() > MAX_KEYS {
                 return Err(self.bad(format_args!("more than {MAX_KEYS} keys")));
             }
             let mut map = serde_json::Map::new();
-            for (k, v) in d.iter() {
+            for (k, v) in d.copy()?.iter() {
                 self.entry(&mut map, &k, || Ok(v), depth)?;
             }
             return Ok(J::Object(map));
         }
-        // Any other mapping is read as callers read it: its keys, then
-        // `obj[key]` for each.
+        // Any other mapping, a dict subclass too, is read as Python code
+        // reads a mapping: its keys, then `obj[key]` for each. A subclass's
+        // own `__getitem__` is used, never the dict storage behind it.
         if let Ok(keys) = obj.call_method0("keys") {
             let mut map = serde_json::Map::new();
             for (n, k) in keys.try_iter()?.enumerate() {

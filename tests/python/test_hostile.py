@@ -66,3 +66,64 @@ def test_unknown_target_fields_are_refused_before_their_value_is_read():
     with pytest.raises(eligo.CatalogError) as info:
         POLICY.filter([{"provider": "a", "model": "m"}, {"provider": "a", "model": "m", "soc2": object()}])
     assert info.value.diagnostics[0]["message"].startswith("`targets[1].soc2`: is not a target field")
+
+
+class Denies(dict):
+    """A dict subclass whose lookups say `soc2` is false, whatever is stored."""
+
+    def __getitem__(self, key):
+        return False if key == "soc2" else super().__getitem__(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
+class Affirms(dict):
+    """A dict subclass whose lookups say `soc2` is true, whatever is stored."""
+
+    def __getitem__(self, key):
+        return True if key == "soc2" else super().__getitem__(key)
+
+
+# Broke: a dict subclass was read from its storage, not its `__getitem__`,
+# so Python code reading `attributes["soc2"]` saw false while eligo read
+# the stored true and allowed the target.
+def test_dict_subclasses_are_read_as_python_code_reads_them():
+    denies = Denies(soc2=True)
+    assert denies["soc2"] is False and denies.get("soc2") is False
+    target = {"provider": "a", "model": "m", "attributes": denies}
+    assert not POLICY.evaluate(target).allowed
+    assert POLICY.filter([target]) == []
+    assert eligo.Catalog.from_targets([target]).ids == ["a/m"]
+    assert POLICY.filter(eligo.Catalog.from_targets([target])) == []
+    affirms = Affirms(soc2=False)
+    assert POLICY.evaluate({"provider": "a", "model": "m", "attributes": affirms}).allowed
+    # The target mapping itself, and common subclasses, read as before.
+    from collections import OrderedDict, defaultdict
+
+    top = Denies(provider="a", model="m", attributes={"soc2": True})
+    assert POLICY.evaluate(top).allowed
+    assert POLICY.evaluate(OrderedDict(provider="a", model="m", attributes=defaultdict(bool, soc2=True))).allowed
+    assert not POLICY.evaluate(OrderedDict(provider="a", model="m", attributes=defaultdict(bool))).allowed
+
+
+# Broke: a nested mapping whose lookup added a key to the dict being read
+# made the binding panic ("dictionary changed size during iteration"), an
+# exception that `except Exception` does not catch.
+def test_a_dict_changed_while_it_is_read_is_read_as_it_was():
+    outer = {"provider": "a", "model": "m"}
+
+    class Changes(Mapping):
+        def __getitem__(self, key):
+            outer["extra"] = key
+            return True
+
+        def __iter__(self):
+            return iter(["soc2"])
+
+        def __len__(self):
+            return 1
+
+    outer["attributes"] = Changes()
+    assert POLICY.evaluate(outer).allowed
+    assert outer["extra"] == "soc2"
