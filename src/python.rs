@@ -5,8 +5,8 @@
 //! the library. Python mappings become targets through the same strict JSON
 //! reader as catalogs, results go back as plain Python values, and library
 //! errors become `PolicyError` subclasses carrying their diagnostics.
-//! Batch work (filtering and routing over a loaded catalog) runs without the
-//! GIL; `Policy` and `Catalog` are immutable and safe to share across
+//! Compiling, loading and formatting policies, and batch work (filtering
+//! and routing over a loaded catalog) run without the GIL; `Policy` and `Catalog` are immutable and safe to share across
 //! threads.
 
 #![allow(missing_docs)] // documented in python/eligo/_eligo.pyi
@@ -845,20 +845,20 @@ impl PyPolicy {
     }
 }
 
-/// Compiles policy text.
+/// Compiles policy text, without the GIL (a 1 MiB policy takes a while).
 #[pyfunction]
 #[pyo3(signature = (source, name = "<input>"))]
 fn compile(py: Python<'_>, source: &str, name: &str) -> PyResult<PyPolicy> {
-    crate::Policy::compile_named(source, name, &crate::Schema::standard())
-        .map(|inner| PyPolicy { inner })
+    let r = py.detach(|| crate::Policy::compile_named(source, name, &crate::Schema::standard()));
+    r.map(|inner| PyPolicy { inner })
         .map_err(|e| to_py_err(py, &e))
 }
 
-/// Reads and compiles a `.pol` file.
+/// Reads and compiles a `.pol` file, without the GIL.
 #[pyfunction]
 fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyPolicy> {
-    crate::Policy::from_file(&path)
-        .map(|inner| PyPolicy { inner })
+    let r = py.detach(|| crate::Policy::from_file(&path));
+    r.map(|inner| PyPolicy { inner })
         .map_err(|e| to_py_err(py, &e))
 }
 
@@ -877,10 +877,11 @@ fn diff(
     ser_to_py(py, &d)
 }
 
-/// Canonical formatting that keeps comments.
+/// Canonical formatting that keeps comments, without the GIL.
 #[pyfunction]
 fn format(py: Python<'_>, source: &str) -> PyResult<String> {
-    crate::format::format(source).map_err(|e| to_py_err(py, &e))
+    let r = py.detach(|| crate::format::format(source));
+    r.map_err(|e| to_py_err(py, &e))
 }
 
 #[pymodule]
