@@ -87,8 +87,10 @@
 //!   than 12 attributes at once (skipped checks get a `lint/analysis-limit`
 //!   note); at most [`lint::MAX_PER_CODE`] (100) diagnostics of one code;
 //! - the Python binding: a target mapping nested at most 32 levels, at most
-//!   100,000 keys a mapping, at most 10,000,000 targets a call, and
-//!   `Catalog.from_json` text at most 64 MiB.
+//!   100,000 keys a mapping, at most 65,536 values converted a target and
+//!   16,777,216 a call (a shared inner mapping counts once for each
+//!   reference), at most 10,000,000 targets a call, and `Catalog.from_json`
+//!   text at most 64 MiB.
 //!
 //! The number of statements, targets and attributes is bounded only by these
 //! sizes. Values built in code ([`Target::builder`], [`Catalog::new`]) are

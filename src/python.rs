@@ -5,8 +5,8 @@
 //! the library. Python mappings become targets through the same strict JSON
 //! reader as catalogs, results go back as plain Python values, and library
 //! errors become `PolicyError` subclasses carrying their diagnostics.
-//! Batch work (filtering and routing over a loaded catalog) runs without the
-//! GIL; `Policy` and `Catalog` are immutable and safe to share across
+//! Compiling, loading and formatting policies, and batch work (filtering
+//! and routing over a loaded catalog) run without the GIL; `Policy` and `Catalog` are immutable and safe to share across
 //! threads.
 
 #![allow(missing_docs)] // documented in python/eligo/_eligo.pyi
@@ -113,135 +113,236 @@ fn ser_to_py(py: Python<'_>, v: &impl serde::Serialize) -> PyResult<Py<PyAny>> {
 const MAX_TARGETS: usize = 10_000_000;
 const MAX_KEYS: usize = 100_000;
 
+/// Most values one call converts, counting every mapping, text, int, bool
+/// and None it reads. A mapping reached twice (the same inner mapping named
+/// under two keys, as YAML aliases produce) is converted, and counted, once
+/// for each way it is reached, so without this limit a small Python value
+/// could cost time and memory exponential in its depth.
+const MAX_VALUES: usize = 1 << 24;
+
+/// Most values one target converts: a bound on the copy of one target held
+/// at once, far more than a real target needs (six fields, and three
+/// values for each attribute at most).
+const MAX_TARGET_VALUES: usize = 1 << 16;
+
+/// How many values are converted between two checks for Ctrl-C.
+const SIGNAL_INTERVAL: usize = 1 << 16;
+
+/// The fields of a target mapping in the catalog format
+/// (docs/CATALOG.md). Any other key is refused before its value is read;
+/// the library's reader checks the same list again.
+const TARGET_FIELDS: &[&str] = &[
+    "id",
+    "provider",
+    "model",
+    "endpoint",
+    "region",
+    "attributes",
+];
+
 /// A Python value that cannot be a target, with where it is.
 fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {
     let d = crate::Diagnostic::error("catalog/invalid-target", format!("`{path}`: {message}"));
     Python::attach(|py| to_py_err(py, &crate::Error::single(d)))
 }
 
-/// A Python value as JSON for the library's strict target reader: mappings
-/// with str keys, str, int (64-bit), bool and None. Floats and sequences
-/// never appear in a valid target, so they are refused here, with the
-/// path of the value; so are repeated keys, as the JSON reader refuses them.
-fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<J> {
-    if depth > MAX_DEPTH {
-        return Err(bad(
-            path,
-            format_args!("nested more than {MAX_DEPTH} levels deep"),
-        ));
-    }
-    if obj.is_none() {
-        return Ok(J::Null);
-    }
-    if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(J::Bool(b.is_true()));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        return obj
-            .extract::<i64>()
-            .map(J::from)
-            .map_err(|_| bad(path, "an integer that does not fit in 64 bits"));
-    }
-    if obj.is_instance_of::<PyFloat>() {
-        return Err(bad(
-            path,
-            "must be a whole number, true, false or text, found a float",
-        ));
-    }
-    if obj.is_instance_of::<PyString>() {
-        return obj
-            .extract::<String>()
-            .map(J::String)
-            .map_err(|_| bad(path, "text that is not valid Unicode"));
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        return Err(bad(path, "lists are not accepted in a target"));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        if d.len() > MAX_KEYS {
-            return Err(bad(path, format_args!("more than {MAX_KEYS} keys")));
-        }
-        let mut map = serde_json::Map::new();
-        for (k, v) in d.iter() {
-            insert(&mut map, &k, &v, path, depth)?;
-        }
-        return Ok(J::Object(map));
-    }
-    // Any other mapping is read as callers read it: its keys, then
-    // `obj[key]` for each.
-    if let Ok(keys) = obj.call_method0("keys") {
-        let mut map = serde_json::Map::new();
-        for (n, k) in keys.try_iter()?.enumerate() {
-            if n >= MAX_KEYS {
-                return Err(bad(path, format_args!("more than {MAX_KEYS} keys")));
-            }
-            let k = k?;
-            let v = obj.get_item(&k)?;
-            insert(&mut map, &k, &v, path, depth)?;
-        }
-        return Ok(J::Object(map));
-    }
-    let kind = obj
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
-    Err(bad(
-        path,
-        format_args!("must be a mapping, text, int, bool or None, found {kind}"),
-    ))
-}
-
-fn insert(
-    map: &mut serde_json::Map<String, J>,
-    k: &Bound<'_, PyAny>,
-    v: &Bound<'_, PyAny>,
-    path: &str,
-    depth: usize,
-) -> PyResult<()> {
-    if !k.is_instance_of::<PyString>() {
-        return Err(bad(path, "the keys of a target mapping must be text"));
-    }
-    let key: String = k
-        .extract()
-        .map_err(|_| bad(path, "a key that is not valid Unicode"))?;
-    let inner = format!("{path}.{key}");
-    let value = to_json(v, &inner, depth + 1)?;
-    if map.contains_key(&key) {
-        return Err(bad(path, format_args!("the key `{key}` is given twice")));
-    }
-    map.insert(key, value);
-    Ok(())
-}
-
-/// A Python mapping as a target; `path` names it in errors.
-fn to_target(py: Python<'_>, obj: &Bound<'_, PyAny>, path: &str) -> PyResult<crate::Target> {
-    let json = to_json(obj, path, 0)?;
-    crate::Target::from_json_value(&json, path).map_err(|e| to_py_err(py, &e))
-}
-
-/// Targets from an iterable, bounded, interruptible with Ctrl-C.
-fn to_targets<'py>(
+/// Reads Python values as JSON for the library's strict target reader:
+/// mappings with str keys, str, int (64-bit), bool and None. Floats and
+/// sequences never appear in a valid target, so they are refused here,
+/// with the path of the value; so are repeated keys, as the JSON reader
+/// refuses them. One reader serves one call and counts the values it
+/// converts against `MAX_VALUES`.
+struct Reader<'py> {
     py: Python<'py>,
-    items: &Bound<'py, PyAny>,
-    mut keep: impl FnMut(Bound<'py, PyAny>),
-) -> PyResult<Vec<crate::Target>> {
-    let mut out = Vec::new();
-    for (i, item) in items.try_iter()?.enumerate() {
-        if i >= MAX_TARGETS {
+    /// Values converted so far in this call, and in the current target.
+    values: usize,
+    target_values: usize,
+    /// The name of the current target (`target`, `targets[3]`) and the
+    /// keys down to the value being read: the path errors name.
+    name: String,
+    keys: Vec<Bound<'py, PyString>>,
+}
+
+impl<'py> Reader<'py> {
+    fn new(py: Python<'py>) -> Reader<'py> {
+        Reader {
+            py,
+            values: 0,
+            target_values: 0,
+            name: String::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// Where the value being read is, e.g. `targets[3].attributes.soc2`.
+    fn path(&self) -> String {
+        let mut path = self.name.clone();
+        for k in &self.keys {
+            path.push('.');
+            path.push_str(&k.to_string_lossy());
+        }
+        path
+    }
+
+    fn bad(&self, message: impl std::fmt::Display) -> PyErr {
+        bad(&self.path(), message)
+    }
+
+    /// A Python mapping as a target; `name` names it in errors.
+    fn target(&mut self, obj: &Bound<'py, PyAny>, name: String) -> PyResult<crate::Target> {
+        self.name = name;
+        self.keys.clear();
+        self.target_values = 0;
+        let json = self.value(obj, 0)?;
+        crate::Target::from_json_value(&json, &self.name).map_err(|e| to_py_err(self.py, &e))
+    }
+
+    /// Counts one more value against the limits; checks for Ctrl-C now and
+    /// then.
+    fn count(&mut self) -> PyResult<()> {
+        self.values += 1;
+        self.target_values += 1;
+        if self.values > MAX_VALUES {
+            return Err(self.bad(format_args!(
+                "more than {MAX_VALUES} values in one call (a mapping reached \
+                 through several keys counts each time)"
+            )));
+        }
+        if self.target_values > MAX_TARGET_VALUES {
+            return Err(self.bad(format_args!(
+                "more than {MAX_TARGET_VALUES} values in one target (a mapping \
+                 reached through several keys counts each time)"
+            )));
+        }
+        if self.values % SIGNAL_INTERVAL == 0 {
+            self.py.check_signals()?;
+        }
+        Ok(())
+    }
+
+    /// One value, `depth` mappings below the target.
+    fn value(&mut self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<J> {
+        self.count()?;
+        if depth > MAX_DEPTH {
+            return Err(self.bad(format_args!("nested more than {MAX_DEPTH} levels deep")));
+        }
+        if obj.is_none() {
+            return Ok(J::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(J::Bool(b.is_true()));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return obj
+                .extract::<i64>()
+                .map(J::from)
+                .map_err(|_| self.bad("an integer that does not fit in 64 bits"));
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Err(self.bad("must be a whole number, true, false or text, found a float"));
+        }
+        if obj.is_instance_of::<PyString>() {
+            return obj
+                .extract::<String>()
+                .map(J::String)
+                .map_err(|_| self.bad("text that is not valid Unicode"));
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            return Err(self.bad("lists are not accepted in a target"));
+        }
+        // An exact dict is read from a copy taken first: what Python code
+        // sees, even if reading a nested mapping runs code that changes the
+        // dict (which would stop pyo3's iterator with a panic).
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
+            if d.len() > MAX_KEYS {
+                return Err(self.bad(format_args!("more than {MAX_KEYS} keys")));
+            }
+            let mut map = serde_json::Map::new();
+            for (k, v) in d.copy()?.iter() {
+                self.entry(&mut map, &k, || Ok(v), depth)?;
+            }
+            return Ok(J::Object(map));
+        }
+        // Any other mapping, a dict subclass too, is read as Python code
+        // reads a mapping: its keys, then `obj[key]` for each. A subclass's
+        // own `__getitem__` is used, never the dict storage behind it.
+        if let Ok(keys) = obj.call_method0("keys") {
+            let mut map = serde_json::Map::new();
+            for (n, k) in keys.try_iter()?.enumerate() {
+                if n >= MAX_KEYS {
+                    return Err(self.bad(format_args!("more than {MAX_KEYS} keys")));
+                }
+                let k = k?;
+                self.entry(&mut map, &k, || obj.get_item(&k), depth)?;
+            }
+            return Ok(J::Object(map));
+        }
+        let kind = obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        Err(self.bad(format_args!(
+            "must be a mapping, text, int, bool or None, found {kind}"
+        )))
+    }
+
+    /// One key of a mapping `depth` below the target, and its value, which
+    /// is fetched and converted only once the key is known to be usable.
+    fn entry(
+        &mut self,
+        map: &mut serde_json::Map<String, J>,
+        k: &Bound<'py, PyAny>,
+        v: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> PyResult<()> {
+        let Ok(k) = k.cast::<PyString>() else {
+            return Err(self.bad("the keys of a target mapping must be text"));
+        };
+        let key: String = k
+            .extract()
+            .map_err(|_| self.bad("a key that is not valid Unicode"))?;
+        if map.contains_key(&key) {
+            return Err(self.bad(format_args!("the key `{key}` is given twice")));
+        }
+        if depth == 0 && !TARGET_FIELDS.contains(&key.as_str()) {
+            let help = crate::schema::suggest(&key, TARGET_FIELDS.iter().copied())
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
             return Err(bad(
-                "targets",
-                format_args!("more than {MAX_TARGETS} targets"),
+                &format!("{}.{key}", self.path()),
+                format_args!(
+                    "is not a target field{help}; data-policy attributes go under `attributes`"
+                ),
             ));
         }
-        if i % 4096 == 0 {
-            py.check_signals()?;
-        }
-        let item = item?;
-        out.push(to_target(py, &item, &format!("targets[{i}]"))?);
-        keep(item);
+        let v = v()?;
+        self.keys.push(k.clone());
+        let value = self.value(&v, depth + 1);
+        self.keys.pop();
+        map.insert(key, value?);
+        Ok(())
     }
-    Ok(out)
+
+    /// Targets from an iterable, bounded, interruptible with Ctrl-C.
+    fn targets(
+        &mut self,
+        items: &Bound<'py, PyAny>,
+        mut keep: impl FnMut(Bound<'py, PyAny>),
+    ) -> PyResult<Vec<crate::Target>> {
+        let mut out = Vec::new();
+        for (i, item) in items.try_iter()?.enumerate() {
+            if i >= MAX_TARGETS {
+                return Err(bad(
+                    "targets",
+                    format_args!("more than {MAX_TARGETS} targets"),
+                ));
+            }
+            let item = item?;
+            out.push(self.target(&item, format!("targets[{i}]"))?);
+            keep(item);
+        }
+        Ok(out)
+    }
 }
 
 fn parse_date(date: Option<&str>) -> PyResult<Option<Date>> {
@@ -547,7 +648,7 @@ impl PyCatalog {
 
     #[staticmethod]
     fn from_targets(py: Python<'_>, targets: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
-        let list = to_targets(py, targets, |_| {})?;
+        let list = Reader::new(py).targets(targets, |_| {})?;
         crate::Catalog::new(list)
             .map(|inner| PyCatalog { inner })
             .map_err(|e| to_py_err(py, &e))
@@ -610,7 +711,7 @@ impl PyPolicy {
         target: &Bound<'_, PyAny>,
         date: Option<&str>,
     ) -> PyResult<PyVerdict> {
-        let t = to_target(py, target, "target")?;
+        let t = Reader::new(py).target(target, "target".to_string())?;
         let date = parse_date(date)?;
         let v = self.inner.evaluate_at(&t, date);
         verdict(py, t.id(), &v)
@@ -641,7 +742,7 @@ impl PyPolicy {
             return Ok(ids.into_pyobject(py)?.into_any().unbind());
         }
         let mut objects = Vec::new();
-        let converted = to_targets(py, targets, |item| objects.push(item))?;
+        let converted = Reader::new(py).targets(targets, |item| objects.push(item))?;
         let keep: Vec<bool> = py.detach(|| {
             converted
                 .iter()
@@ -744,20 +845,20 @@ impl PyPolicy {
     }
 }
 
-/// Compiles policy text.
+/// Compiles policy text, without the GIL (a 1 MiB policy takes a while).
 #[pyfunction]
 #[pyo3(signature = (source, name = "<input>"))]
 fn compile(py: Python<'_>, source: &str, name: &str) -> PyResult<PyPolicy> {
-    crate::Policy::compile_named(source, name, &crate::Schema::standard())
-        .map(|inner| PyPolicy { inner })
+    let r = py.detach(|| crate::Policy::compile_named(source, name, &crate::Schema::standard()));
+    r.map(|inner| PyPolicy { inner })
         .map_err(|e| to_py_err(py, &e))
 }
 
-/// Reads and compiles a `.pol` file.
+/// Reads and compiles a `.pol` file, without the GIL.
 #[pyfunction]
 fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyPolicy> {
-    crate::Policy::from_file(&path)
-        .map(|inner| PyPolicy { inner })
+    let r = py.detach(|| crate::Policy::from_file(&path));
+    r.map(|inner| PyPolicy { inner })
         .map_err(|e| to_py_err(py, &e))
 }
 
@@ -776,10 +877,11 @@ fn diff(
     ser_to_py(py, &d)
 }
 
-/// Canonical formatting that keeps comments.
+/// Canonical formatting that keeps comments, without the GIL.
 #[pyfunction]
 fn format(py: Python<'_>, source: &str) -> PyResult<String> {
-    crate::format::format(source).map_err(|e| to_py_err(py, &e))
+    let r = py.detach(|| crate::format::format(source));
+    r.map_err(|e| to_py_err(py, &e))
 }
 
 #[pymodule]

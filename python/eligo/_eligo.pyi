@@ -105,7 +105,8 @@ class Catalog:
     @staticmethod
     def from_json(text: str, name: str = "<json>") -> Catalog: ...
     @staticmethod
-    def from_targets(targets: Iterable[Mapping[str, Any]]) -> Catalog: ...
+    def from_targets(targets: Iterable[Mapping[str, Any]]) -> Catalog:
+        """A catalog of target mappings, each read as ``Policy.evaluate`` reads one."""
     @property
     def ids(self) -> list[str]: ...
     def __len__(self) -> int: ...
@@ -149,7 +150,18 @@ class Policy:
     def source(self) -> str: ...
     @property
     def canonical_text(self) -> str: ...
-    def evaluate(self, target: Mapping[str, Any], date: Optional[str] = None) -> Verdict: ...
+    def evaluate(self, target: Mapping[str, Any], date: Optional[str] = None) -> Verdict:
+        """The verdict on one target mapping, in the catalog's target shape.
+
+        A mapping is read as Python code reads it: an exact ``dict`` from its
+        items, any other mapping (a ``dict`` subclass too) through ``keys()``
+        and ``target[key]``, so a subclass's own ``__getitem__`` is what
+        eligo sees. A key that is not a target field is refused before its
+        value is read. The values converted are limited (65,536 a target,
+        16,777,216 a call, a shared inner mapping counted each time it is
+        reached); past a limit, and for anything that is not a valid target,
+        ``CatalogError``.
+        """
     @overload
     def filter(self, targets: Catalog, date: Optional[str] = None) -> list[str]: ...
     @overload

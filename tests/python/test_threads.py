@@ -81,3 +81,65 @@ def test_filter_over_a_catalog_releases_the_gil():
     finally:
         sys.setswitchinterval(old)
     assert max(gaps) < took / 2, (max(gaps), took, n)
+
+
+def longest_stall(call):
+    """How long `call` takes alone, and the longest the main thread could
+    not run while another thread made the same call."""
+    import sys
+    import threading
+    import time
+
+    start = time.perf_counter()
+    call()
+    took = time.perf_counter() - start
+    done = threading.Event()
+
+    def work():
+        try:
+            call()
+        finally:
+            done.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        gaps = []
+        worker = threading.Thread(target=work)
+        last = time.perf_counter()
+        worker.start()
+        while not done.is_set():
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    return max(gaps), took
+
+
+# Broke: `compile`, `load` and `format` held the GIL for the whole call, so
+# compiling a large policy (seconds for 1 MiB) stalled every other thread.
+def test_compile_load_and_format_release_the_gil(tmp_path):
+    import time
+
+    line = 'require soc2 or iso27001 or (gdpr and region in ["eu", "us"]);\n'
+    # A policy big enough that compiling it takes a noticeable time.
+    n = 250
+    while True:
+        text = line * n
+        start = time.perf_counter()
+        eligo.compile(text)
+        if time.perf_counter() - start >= 0.05 or n >= 15_000:
+            break
+        n *= 2
+    path = tmp_path / "large.pol"
+    path.write_text(text)
+    calls = {
+        "compile": lambda: eligo.compile(text),
+        "load": lambda: eligo.load(path),
+        "format": lambda: eligo.format(text),
+    }
+    for name, call in calls.items():
+        gap, took = longest_stall(call)
+        assert gap < took / 2, (name, gap, took, n)
