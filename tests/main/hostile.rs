@@ -15,6 +15,16 @@
 //! | duplicate keys, wrong types in catalogs | `catalog/…` errors naming target and field |
 //! | a catalog of a million targets | read, encoded and filtered |
 //! | a target id of 1 MB | `catalog/…` error: over the 1 KiB name limit |
+//! | one `or` of 112,000 operands | compiled in linear time |
+//! | `(a and b) or` 24,000 more operands | a mask program, in linear time |
+//!
+//! The time checks compare an input with one 8 times as large: linear work
+//! takes about 8 times as long, quadratic work 64 times. They allow 32
+//! times (caches make large inputs a little slower per item), plus 20 ms
+//! for scheduling noise, and take the fastest of three runs, so that a busy
+//! machine does not fail them.
+
+use std::time::{Duration, Instant};
 
 use eligo::{Catalog, Policy, Target};
 
@@ -193,4 +203,154 @@ fn a_target_id_of_1_mb() {
         err.to_string().len() < 10_000,
         "the message does not repeat the id"
     );
+}
+
+/// The fastest of three runs of `run` on `input`, stopping early once one is
+/// within `enough`.
+fn fastest<T>(input: &T, run: &impl Fn(&T), enough: Duration) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        run(input);
+        best = best.min(start.elapsed());
+        if best <= enough {
+            break;
+        }
+    }
+    best
+}
+
+/// Checks that `run` does linear work in `n`: on `make(8 * n)` it may take
+/// at most 32 times as long as on `make(n)`, plus 20 ms (see the module
+/// docs). Building the inputs is not timed.
+fn assert_linear<T>(what: &str, n: usize, make: impl Fn(usize) -> T, run: impl Fn(&T)) {
+    let (small, large) = (make(n), make(8 * n));
+    let t_small = fastest(&small, &run, Duration::ZERO);
+    let bound = t_small * 32 + Duration::from_millis(20);
+    let t_large = fastest(&large, &run, bound);
+    assert!(
+        t_large <= bound,
+        "{what}: {t_small:?} for n = {n}, {t_large:?} for 8n (at most {bound:?} if linear)"
+    );
+}
+
+/// Attribute names `x0`, `x1`, …
+fn name(i: usize) -> String {
+    format!("x{i}")
+}
+
+/// One `require` whose `or` has `n` operands, mixing declared and standard
+/// flags, negations, comparisons, memberships and `known`.
+fn long_or(n: usize) -> String {
+    let operands = [
+        "x0",
+        "!x1",
+        "x2",
+        "!x0",
+        "soc2",
+        "x1",
+        "!x2",
+        "retention_days <= 3",
+        "x0",
+        "!x1",
+        "region in [\"eu\"]",
+        "x2",
+        "known(x2)",
+        "!(x1)",
+        "!gdpr",
+        "x1",
+    ];
+    let mut src =
+        String::from("attribute x0: flag; attribute x1: flag; attribute x2: flag;\nrequire ");
+    for i in 0..n {
+        if i > 0 {
+            src.push_str(" or ");
+        }
+        src.push_str(operands[i % operands.len()]);
+    }
+    src
+}
+
+/// Compiles `src`, panicking with the diagnostic codes only (not the text).
+fn compiled(src: &str) -> Policy {
+    Policy::compile(src).unwrap_or_else(|e| panic!("{:?}", codes(&e)))
+}
+
+fn lowered(src: &str) -> eligo::ir::Ir {
+    compiled(src).ir().clone()
+}
+
+// Regression: compiling an `or` copied the clause built so far for each
+// operand, so a 1 MiB `require a or b or …` took seconds to compile
+// (quadratic: 0.6 s for this one in a release build, 64 times the time
+// of the small one).
+#[test]
+fn a_long_or_compiles_in_linear_time() {
+    let src = long_or(112_000);
+    assert!(src.len() < eligo::syntax::MAX_SOURCE_BYTES, "{}", src.len());
+    assert_linear(
+        "compile",
+        112_000 / 8,
+        |n| lowered(&long_or(n)),
+        |ir| {
+            let program = eligo::compile::compile(ir);
+            assert_eq!(program.clause_count(), 1);
+        },
+    );
+    let policy = compiled(&src);
+    let t = Target::builder("p", "m").attr("x2", true).build();
+    assert!(policy.evaluate(&t).is_allowed());
+    let none = policy.evaluate(&Target::new("p", "m"));
+    assert!(none.failures()[0].is_unknown());
+}
+
+/// `(x0 and x1) or … or (x10 and x11)`, then `n` more flags in the `or`.
+fn copied_or(n: usize) -> String {
+    let mut src = String::new();
+    let mut ops = Vec::new();
+    for i in 0..12 + n {
+        src.push_str(&format!("attribute {}: flag;\n", name(i)));
+        if i < 12 && i % 2 == 1 {
+            ops.push(format!("({} and {})", name(i - 1), name(i)));
+        } else if i >= 12 {
+            ops.push(name(i));
+        }
+    }
+    src.push_str(&format!("require {}", ops.join(" or ")));
+    src
+}
+
+// Regression: in clause form, `(a and b) or x1 or … or xn` copies every `x`
+// into each of its up to 64 clauses, and dropping subsumed clauses compared
+// them all pairwise: a 1 MiB policy of this shape took 32 s to compile in
+// a release build. Past a small bound on the copies it is now a mask
+// program, with the same verdicts.
+#[test]
+fn copies_in_an_or_are_bounded() {
+    let src = copied_or(24_000);
+    assert!(src.len() < eligo::syntax::MAX_SOURCE_BYTES, "{}", src.len());
+    assert_linear(
+        "compile",
+        24_000 / 8,
+        |n| lowered(&copied_or(n)),
+        |ir| {
+            let program = eligo::compile::compile(ir);
+            assert_eq!(program.mask_program_count(), 1);
+        },
+    );
+    let policy = compiled(&src);
+    let pair = Target::builder("p", "m")
+        .attr("x4", true)
+        .attr("x5", true)
+        .build();
+    assert!(policy.evaluate(&pair).is_allowed());
+    let last = Target::builder("p", "m")
+        .attr(name(12 + 23_999), true)
+        .build();
+    assert!(policy.evaluate(&last).is_allowed());
+    let half = Target::builder("p", "m").attr("x4", true).build();
+    assert!(policy.evaluate(&half).is_blocked());
+    // A small one still becomes clauses.
+    let small = compiled(&copied_or(3));
+    assert_eq!(small.program().mask_program_count(), 0);
 }
