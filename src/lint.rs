@@ -46,7 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::ast::{ListAction, ListField, StatementKind, StrLit};
 use crate::catalog::Catalog;
@@ -147,10 +147,13 @@ pub fn lint_catalog(
         if v.is_allowed() || v.failures().iter().any(|f| !f.is_unknown()) {
             continue;
         }
+        // Each attribute once, in order; the set keeps this linear in the
+        // number of attributes (searching the list was quadratic).
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut attrs: Vec<&str> = Vec::new();
         for f in v.failures() {
             for a in f.attributes() {
-                if !attrs.contains(&a.as_str()) {
+                if seen.insert(a) {
                     attrs.push(a);
                 }
             }
