@@ -50,7 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::ast::{ListAction, ListField, StatementKind, StrLit};
 use crate::catalog::Catalog;
@@ -155,10 +155,13 @@ pub fn lint_catalog(
         if v.is_allowed() || v.failures().iter().any(|f| !f.is_unknown()) {
             continue;
         }
+        // Each attribute once, in order; the set keeps this linear in the
+        // number of attributes (searching the list was quadratic).
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut attrs: Vec<&str> = Vec::new();
         for f in v.failures() {
             for a in f.attributes() {
-                if !attrs.contains(&a.as_str()) {
+                if seen.insert(a) {
                     attrs.push(a);
                 }
             }
@@ -645,6 +648,9 @@ struct Analysis<'a> {
     domains: HashMap<AttrId, Vec<Option<Value>>>,
     /// The predicates of each requirement.
     preds: Vec<Vec<PredId>>,
+    /// The number of literals in each requirement's formula: the work of
+    /// evaluating it once.
+    sizes: Vec<usize>,
     /// The attributes of each requirement, sorted.
     req_attrs: Vec<Vec<AttrId>>,
     /// Predicate values for the combination being evaluated.
@@ -705,11 +711,13 @@ impl<'a> Analysis<'a> {
                 (attr, values)
             })
             .collect();
+        let mut sizes = Vec::with_capacity(ir.requirements.len());
         let preds = ir
             .requirements
             .iter()
             .map(|r| {
                 let mut ps: Vec<PredId> = r.formula.literals().iter().map(|l| l.pred).collect();
+                sizes.push(ps.len());
                 ps.sort_unstable();
                 ps.dedup();
                 ps
@@ -731,6 +739,7 @@ impl<'a> Analysis<'a> {
             ir,
             domains,
             preds,
+            sizes,
             req_attrs,
             scratch: vec![Tri::Unknown; ir.predicates.len()],
             steps: 0,
@@ -775,7 +784,15 @@ impl<'a> Analysis<'a> {
         let combos = domains
             .iter()
             .try_fold(1usize, |acc, d| acc.checked_mul(d.len()));
-        let cost = combos.and_then(|c| c.checked_mul(preds.len() + reqs.len()));
+        // Each combination evaluates the predicates, then every literal of
+        // the requirements' formulas. Counting one step a requirement
+        // instead let a long `or` over a few attributes cost its length
+        // times the combinations, unbounded.
+        let literals = reqs
+            .iter()
+            .map(|&r| self.sizes.get(r).copied().unwrap_or(0).max(1))
+            .fold(0usize, usize::saturating_add);
+        let cost = combos.and_then(|c| c.checked_mul(preds.len().saturating_add(literals)));
         let affordable = attrs.len() <= MAX_ATTRIBUTES
             && domains.len() == attrs.len()
             && cost.is_some_and(|c| self.steps.saturating_add(c) <= MAX_ANALYSIS_STEPS);

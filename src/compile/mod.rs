@@ -213,8 +213,19 @@ fn bit(lit: Lit) -> u32 {
     (2 * lit.pred + usize::from(!lit.positive)) as u32
 }
 
+/// Most literal bits (counted with repeats) the clauses of one `or` may
+/// hold when expanding it copies literals into more than one clause, as
+/// `(a and b) or x1 or … or xn` copies every `x` into two. Past it the
+/// requirement is compiled as a mask program instead, so that the copies
+/// cannot multiply the size of a long `or`. An `or` whose operands are each
+/// one clause copies nothing and is not limited.
+const MAX_COPIED_BITS: usize = 16 * MAX_CLAUSES;
+
 /// Expands a formula into clauses of sorted literal bits, or `None` when
-/// there would be more than [`MAX_CLAUSES`].
+/// there would be more than [`MAX_CLAUSES`], or when expanding an `or` would
+/// copy more than [`MAX_COPIED_BITS`] literal bits. Linear in the formula's
+/// size at each level of nesting: no clause is copied unless the copies stay
+/// within those bounds.
 fn to_clauses(f: &Formula) -> Option<Vec<Vec<u32>>> {
     let clauses = match f {
         Formula::Lit(l) => vec![vec![bit(*l)]],
@@ -231,20 +242,37 @@ fn to_clauses(f: &Formula) -> Option<Vec<Vec<u32>>> {
         Formula::Or(xs) => {
             let mut acc: Vec<Vec<u32>> = vec![Vec::new()];
             for x in xs {
-                let cx = to_clauses(x)?;
-                if acc.len().saturating_mul(cx.len()) > MAX_CLAUSES {
-                    return None;
+                let mut cx = to_clauses(x)?;
+                match (acc.as_mut_slice(), cx.as_mut_slice()) {
+                    // One clause or'ed with one clause: append in place.
+                    // Copying the growing clause instead made a long `or`
+                    // quadratic.
+                    ([a], [c]) => a.append(c),
+                    _ => {
+                        if acc.len().saturating_mul(cx.len()) > MAX_CLAUSES {
+                            return None;
+                        }
+                        let bits = |cs: &[Vec<u32>]| cs.iter().map(Vec::len).sum::<usize>();
+                        let total = acc
+                            .len()
+                            .saturating_mul(bits(&cx))
+                            .saturating_add(cx.len().saturating_mul(bits(&acc)));
+                        if total > MAX_COPIED_BITS {
+                            return None;
+                        }
+                        acc = acc
+                            .iter()
+                            .flat_map(|a| {
+                                cx.iter().map(move |c| {
+                                    let mut merged = Vec::with_capacity(a.len() + c.len());
+                                    merged.extend_from_slice(a);
+                                    merged.extend_from_slice(c);
+                                    merged
+                                })
+                            })
+                            .collect();
+                    }
                 }
-                acc = acc
-                    .iter()
-                    .flat_map(|a| {
-                        cx.iter().map(move |c| {
-                            let mut merged = a.clone();
-                            merged.extend_from_slice(c);
-                            merged
-                        })
-                    })
-                    .collect();
             }
             acc
         }
@@ -259,18 +287,30 @@ fn simplify(mut clauses: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
         c.sort_unstable();
         c.dedup();
     }
+    if clauses.len() < 2 {
+        return clauses;
+    }
     clauses.sort_by_key(Vec::len);
     clauses.dedup();
     let mut kept: Vec<Vec<u32>> = Vec::with_capacity(clauses.len());
     for c in clauses {
-        let subsumed = kept
-            .iter()
-            .any(|k| k.iter().all(|b| c.binary_search(b).is_ok()));
-        if !subsumed {
+        if !kept.iter().any(|k| is_subset(k, &c)) {
             kept.push(c);
         }
     }
     kept
+}
+
+/// Whether every bit of sorted `small` is in sorted `large`: one merged walk
+/// over both, so a check costs at most the two lengths.
+fn is_subset(small: &[u32], large: &[u32]) -> bool {
+    if small.len() > large.len() {
+        return false;
+    }
+    let mut rest = large.iter();
+    small
+        .iter()
+        .all(|b| rest.by_ref().find(|&&x| x >= *b) == Some(b))
 }
 
 /// Emits `f` as postfix mask-program steps.
@@ -561,6 +601,15 @@ mod tests {
             .build();
         assert!(p.passes(&p.encode(&yes)));
         assert!(!p.passes(&p.encode(&no)));
+    }
+
+    #[test]
+    fn subsets_of_sorted_clauses() {
+        assert!(is_subset(&[], &[1]));
+        assert!(is_subset(&[1, 4], &[0, 1, 3, 4]));
+        assert!(!is_subset(&[1, 2], &[0, 1, 3, 4]));
+        assert!(!is_subset(&[5], &[0, 1, 3, 4]));
+        assert!(!is_subset(&[0, 1], &[1]));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod reference;
 
 pub use encoded::{AllowedSet, BLOCK, EncodedCatalog};
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::compile::{Program, Tri, formula_value, lit_value};
@@ -171,10 +173,14 @@ pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target, date: Option<
         }
         let mut lits = Vec::new();
         deciding(&req.formula, value, &values, &mut lits);
+        // Each attribute once, in order of first appearance. A set of the
+        // names seen keeps this linear: searching the list for each name
+        // was quadratic in the number of attributes.
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut attributes: Vec<String> = Vec::new();
         for lit in lits {
             if let Some(name) = program.predicate_attr(lit.pred) {
-                if !attributes.iter().any(|a| a == name) {
+                if seen.insert(name) {
                     attributes.push(name.to_string());
                 }
             }

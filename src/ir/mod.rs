@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use indexmap::IndexSet;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::ast::{self, CmpOp, ExprKind, ListAction, ListField, Literal, Mode, StatementKind};
 use crate::diagnostic::Diagnostic;
@@ -195,8 +195,11 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
     let mut mode = None;
     let mut retention: Option<Span> = None;
     let mut requirements = Vec::new();
-    // Merged allow/deny lists: (action, field) → index in `requirements`.
-    let mut lists: HashMap<(ListAction, ListField), (usize, Vec<String>)> = HashMap::new();
+    // Merged allow/deny lists: (action, field) → index in `requirements`
+    // and the names. In source order of each list's first statement, so
+    // that their predicates are numbered the same way on every compile (a
+    // `HashMap` here made two compiles of one text give unequal programs).
+    let mut lists: IndexMap<(ListAction, ListField), (usize, Vec<String>)> = IndexMap::new();
 
     for stmt in &policy.statements {
         match &stmt.kind {
@@ -729,6 +732,40 @@ mod tests {
             ir.requirements[0].text,
             "require soc2 or region == \"a  b\""
         );
+    }
+
+    // Regression: merged allow/deny lists were numbered while walking a
+    // `HashMap`, so their predicates came in a different order from one
+    // compile to the next and two compiles of one text could give unequal
+    // programs.
+    #[test]
+    fn compiling_twice_gives_equal_programs() {
+        let policies = [
+            "deny model [\"m\"]; allow provider [\"a\"]; deny provider [\"d\"]; allow model [\"x\", \"y\"]",
+            "allow model [\"x\"]; require soc2; deny provider [\"d\"]; allow provider [\"a\", \"b\"]; deny model [\"m\"]; allow model [\"z\"]",
+            "require region in [\"eu\"]; deny provider [\"d\"]; allow model [\"x\"]; deny model [\"m\"]; allow provider [\"a\"]; max_retention_days 0",
+        ];
+        for src in policies {
+            let first = lower_src(src).unwrap();
+            let program = crate::compile::compile(&first);
+            for _ in 0..32 {
+                let again = lower_src(src).unwrap();
+                assert_eq!(again, first, "{src}");
+                assert_eq!(crate::compile::compile(&again), program, "{src}");
+            }
+        }
+        // In source order: each list's predicate follows the predicates
+        // before its first statement.
+        let ir = lower_src(policies[0]).unwrap();
+        let texts: Vec<&str> = ir
+            .predicates
+            .iter()
+            .map(|p| match p {
+                Predicate::TextIn(_, names) => names[0].as_str(),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(texts, ["m", "a", "d", "x"]);
     }
 
     #[test]

@@ -19,17 +19,17 @@ type Result<T> = std::result::Result<T, Vec<Diagnostic>>;
 /// comments the repetition skipped before it stopped (`require soc2 # c`
 /// would reach past the comment); the last token's end is where the rule's
 /// text really ends.
+///
+/// The last token is found by following the last inner pair down, a few
+/// steps: reading every token below each pair instead made building the
+/// tree quadratic in the nesting depth.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    let end = pair
-        .clone()
-        .into_inner()
-        .flatten()
-        .filter(|p| p.clone().into_inner().next().is_none())
-        .map(|p| p.as_span().end())
-        .max()
-        .unwrap_or(s.end());
-    Span::new(s.start(), end)
+    let mut last = pair.clone();
+    while let Some(inner) = last.clone().into_inner().next_back() {
+        last = inner;
+    }
+    Span::new(s.start(), last.as_span().end())
 }
 
 fn internal(span: Span, what: &str) -> Vec<Diagnostic> {

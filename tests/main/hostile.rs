@@ -15,6 +15,18 @@
 //! | duplicate keys, wrong types in catalogs | `catalog/…` errors naming target and field |
 //! | a catalog of a million targets | read, encoded and filtered |
 //! | a target id of 1 MB | `catalog/…` error: over the 1 KiB name limit |
+//! | one `or` of 112,000 operands | compiled and linted in linear time |
+//! | `(a and b) or` 24,000 more operands | a mask program, in linear time |
+//! | nesting 60 deep, repeated up to 64 KiB | parsed in time linear in the size, whatever the depth |
+//! | a target blocked for 28,000 unknown attributes | explained (and linted against a catalog) in linear time |
+//!
+//! The time checks compare an input with one 8 times as large: linear work
+//! takes about 8 times as long, quadratic work 64 times. They allow 32
+//! times (caches make large inputs a little slower per item), plus 20 ms
+//! for scheduling noise, and take the fastest of three runs, so that a busy
+//! machine does not fail them.
+
+use std::time::{Duration, Instant};
 
 use eligo::{Catalog, Policy, Target};
 
@@ -193,4 +205,249 @@ fn a_target_id_of_1_mb() {
         err.to_string().len() < 10_000,
         "the message does not repeat the id"
     );
+}
+
+/// The fastest of three runs of `run` on `input`, stopping early once one is
+/// within `enough`.
+fn fastest<T>(input: &T, run: &impl Fn(&T), enough: Duration) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        run(input);
+        best = best.min(start.elapsed());
+        if best <= enough {
+            break;
+        }
+    }
+    best
+}
+
+/// Checks that `run` does linear work in `n`: on `make(8 * n)` it may take
+/// at most 32 times as long as on `make(n)`, plus 20 ms (see the module
+/// docs). Building the inputs is not timed.
+fn assert_linear<T>(what: &str, n: usize, make: impl Fn(usize) -> T, run: impl Fn(&T)) {
+    let (small, large) = (make(n), make(8 * n));
+    let t_small = fastest(&small, &run, Duration::ZERO);
+    let bound = t_small * 32 + Duration::from_millis(20);
+    let t_large = fastest(&large, &run, bound);
+    assert!(
+        t_large <= bound,
+        "{what}: {t_small:?} for n = {n}, {t_large:?} for 8n (at most {bound:?} if linear)"
+    );
+}
+
+/// Attribute names `x0`, `x1`, …
+fn name(i: usize) -> String {
+    format!("x{i}")
+}
+
+/// One `require` whose `or` has `n` operands, mixing declared and standard
+/// flags, negations, comparisons, memberships and `known`.
+fn long_or(n: usize) -> String {
+    let operands = [
+        "x0",
+        "!x1",
+        "x2",
+        "!x0",
+        "soc2",
+        "x1",
+        "!x2",
+        "retention_days <= 3",
+        "x0",
+        "!x1",
+        "region in [\"eu\"]",
+        "x2",
+        "known(x2)",
+        "!(x1)",
+        "!gdpr",
+        "x1",
+    ];
+    let mut src =
+        String::from("attribute x0: flag; attribute x1: flag; attribute x2: flag;\nrequire ");
+    for i in 0..n {
+        if i > 0 {
+            src.push_str(" or ");
+        }
+        src.push_str(operands[i % operands.len()]);
+    }
+    src
+}
+
+/// Compiles `src`, panicking with the diagnostic codes only (not the text).
+fn compiled(src: &str) -> Policy {
+    Policy::compile(src).unwrap_or_else(|e| panic!("{:?}", codes(&e)))
+}
+
+fn lowered(src: &str) -> eligo::ir::Ir {
+    compiled(src).ir().clone()
+}
+
+// Regression: compiling an `or` copied the clause built so far for each
+// operand, so a 1 MiB `require a or b or …` took seconds to compile
+// (quadratic: 0.6 s for this one in a release build, 64 times the time
+// of the small one).
+#[test]
+fn a_long_or_compiles_in_linear_time() {
+    let src = long_or(112_000);
+    assert!(src.len() < eligo::syntax::MAX_SOURCE_BYTES, "{}", src.len());
+    assert_linear(
+        "compile",
+        112_000 / 8,
+        |n| lowered(&long_or(n)),
+        |ir| {
+            let program = eligo::compile::compile(ir);
+            assert_eq!(program.clause_count(), 1);
+        },
+    );
+    let policy = compiled(&src);
+    let t = Target::builder("p", "m").attr("x2", true).build();
+    assert!(policy.evaluate(&t).is_allowed());
+    let none = policy.evaluate(&Target::new("p", "m"));
+    assert!(none.failures()[0].is_unknown());
+}
+
+// Regression: lint counted one step per requirement for each combination
+// of attribute values it tried, but evaluated every literal of it, so one
+// long `or` over a few attributes escaped the work bound: 2.3 s for a
+// 16 KiB policy in a release build, minutes for 1 MiB.
+#[test]
+fn a_long_or_lints_in_linear_time() {
+    let policy = |n: usize| compiled(&long_or(n));
+    assert_linear("lint", 112_000 / 8, policy, |p| {
+        let codes: Vec<&str> = eligo::lint::lint(p).iter().map(|d| d.code()).collect();
+        assert_eq!(codes, ["lint/analysis-limit"]);
+    });
+    // Short, it is analysed as before.
+    let short = Policy::compile("require soc2 or !soc2 or soc2").unwrap();
+    let codes: Vec<&str> = eligo::lint::lint(&short).iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["lint/fails-when-undeclared"]);
+}
+
+/// `(x0 and x1) or … or (x10 and x11)`, then `n` more flags in the `or`.
+fn copied_or(n: usize) -> String {
+    let mut src = String::new();
+    let mut ops = Vec::new();
+    for i in 0..12 + n {
+        src.push_str(&format!("attribute {}: flag;\n", name(i)));
+        if i < 12 && i % 2 == 1 {
+            ops.push(format!("({} and {})", name(i - 1), name(i)));
+        } else if i >= 12 {
+            ops.push(name(i));
+        }
+    }
+    src.push_str(&format!("require {}", ops.join(" or ")));
+    src
+}
+
+// Regression: in clause form, `(a and b) or x1 or … or xn` copies every `x`
+// into each of its up to 64 clauses, and dropping subsumed clauses compared
+// them all pairwise: a 1 MiB policy of this shape took 32 s to compile in
+// a release build. Past a small bound on the copies it is now a mask
+// program, with the same verdicts.
+#[test]
+fn copies_in_an_or_are_bounded() {
+    let src = copied_or(24_000);
+    assert!(src.len() < eligo::syntax::MAX_SOURCE_BYTES, "{}", src.len());
+    assert_linear(
+        "compile",
+        24_000 / 8,
+        |n| lowered(&copied_or(n)),
+        |ir| {
+            let program = eligo::compile::compile(ir);
+            assert_eq!(program.mask_program_count(), 1);
+        },
+    );
+    let policy = compiled(&src);
+    let pair = Target::builder("p", "m")
+        .attr("x4", true)
+        .attr("x5", true)
+        .build();
+    assert!(policy.evaluate(&pair).is_allowed());
+    let last = Target::builder("p", "m")
+        .attr(name(12 + 23_999), true)
+        .build();
+    assert!(policy.evaluate(&last).is_allowed());
+    let half = Target::builder("p", "m").attr("x4", true).build();
+    assert!(policy.evaluate(&half).is_blocked());
+    // A small one still becomes clauses.
+    let small = compiled(&copied_or(3));
+    assert_eq!(small.program().mask_program_count(), 0);
+}
+
+/// `require` of `(gdpr or (gdpr and (… soc2)))` nested `depth` deep,
+/// repeated with `or` up to about `bytes` bytes.
+fn nested(depth: usize, bytes: usize) -> String {
+    let mut one = String::from("soc2");
+    for d in 0..depth {
+        let op = if d % 2 == 0 { "or" } else { "and" };
+        one = format!("(gdpr {op} {one})");
+    }
+    let copies = bytes / (one.len() + 4);
+    format!("require {}", vec![one; copies.max(1)].join(" or "))
+}
+
+// Regression: building the syntax tree found where each node ends by
+// reading every token below it, so the work was the size times the nesting
+// depth: 10 s for 1 MiB nested 60 deep in a release build, and 4 times as
+// long as the same size nested once.
+#[test]
+fn deep_nesting_parses_in_linear_time() {
+    let bytes = 64 << 10;
+    let (shallow, deep) = (nested(1, bytes), nested(60, bytes));
+    let parse = |src: &String| {
+        let parsed = eligo::syntax::parse(src);
+        assert!(parsed.is_ok());
+    };
+    let t_shallow = fastest(&shallow, &parse, Duration::ZERO);
+    // Both are about `bytes` long; the deep text has more tokens per byte
+    // and takes about 1.3 times as long. The old cost was 4 times.
+    let bound = t_shallow * 2 + Duration::from_millis(20);
+    let t_deep = fastest(&deep, &parse, bound);
+    assert!(
+        t_deep <= bound,
+        "{t_shallow:?} nested once, {t_deep:?} nested 60 deep (at most {bound:?})"
+    );
+    let policy = compiled(&deep);
+    let t = Target::builder("p", "m").attr("gdpr", true).build();
+    assert!(policy.evaluate(&t).is_allowed());
+}
+
+/// `n` declared flags and one `require` of their `or`.
+fn many_attributes(n: usize) -> Policy {
+    let mut src = String::new();
+    for i in 0..n {
+        src.push_str(&format!("attribute {}: flag;\n", name(i)));
+    }
+    let names: Vec<String> = (0..n).map(name).collect();
+    src.push_str(&format!("require {}", names.join(" or ")));
+    compiled(&src)
+}
+
+// Regression: an explanation listed each attribute once by searching the
+// list for every name, quadratic in the attributes: 1.25 s per blocked
+// target with 31,000 of them in a release build.
+#[test]
+fn explaining_many_unknown_attributes_is_linear() {
+    let none = Target::new("p", "m");
+    assert_linear("explain", 28_000 / 8, many_attributes, |p| {
+        let v = p.evaluate(&none);
+        assert!(v.failures()[0].is_unknown());
+    });
+    let v = many_attributes(28_000).evaluate(&none);
+    let attrs = v.failures()[0].attributes();
+    assert_eq!(attrs.len(), 28_000);
+    assert_eq!(attrs[..3], ["x0", "x1", "x2"]);
+    assert_eq!(attrs[27_999], "x27999");
+}
+
+// Regression: `lint_catalog` listed a target's unknown attributes the same
+// quadratic way, on top of the explanation: seconds for one target with
+// 28,000 of them in a release build.
+#[test]
+fn a_metadata_gap_of_many_attributes_is_linted_in_linear_time() {
+    let catalog = Catalog::new(vec![Target::new("p", "m")]).unwrap();
+    assert_linear("lint_catalog", 28_000 / 8, many_attributes, |p| {
+        let found = eligo::lint::lint_catalog(p, &catalog, "c.json", None);
+        assert_eq!(found[0].code(), "lint/metadata-gap");
+    });
 }
