@@ -152,14 +152,14 @@ pub use diagnostic::{
 };
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
-pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview};
+pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_model};
 pub use route::{
     Candidate, Decision, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome, PolicyRef, Request,
     RequestRef, SecurityEvent, route, route_layered,
 };
 pub use schema::{AttrDef, AttrKind, Schema};
 pub use span::{Position, Span};
-pub use target::{Target, TargetBuilder, Value, ValueRef};
+pub use target::{Target, TargetBuilder, Value, ValueRef, WILDCARD_MODEL};
 pub use time::{Date, DateError, Timestamp};
 
 /// `Policy` and `Catalog` are shared across threads by gateways.

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::eval::Failure;
 use crate::policy::Policy;
+use crate::target::Target;
 use crate::time::Date;
 
 /// One target in a preview.
@@ -49,20 +50,52 @@ pub struct Preview {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn preview(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> Preview {
-    let rows: Vec<PreviewRow> = catalog
-        .targets()
-        .iter()
-        .map(|t| {
-            let v = policy.evaluate_at(t, date);
-            PreviewRow {
-                id: t.id().to_string(),
-                provider: t.provider().to_string(),
-                model: t.model().to_string(),
-                allowed: v.is_allowed(),
-                failures: v.failures().to_vec(),
-            }
-        })
-        .collect();
+    let rows = catalog.targets().iter().map(|t| row(policy, t, t, date));
+    summary(policy, rows.collect())
+}
+
+/// Previews `policy` over the targets of `catalog` that serve `model`, as a
+/// request for `model` would see them: a target serving every model (`*`)
+/// is judged as serving `model`. No rows when no target serves it.
+///
+/// ```
+/// use eligo::{Catalog, Target};
+/// let policy = eligo::compile(r#"deny model ["gpt-3.5-turbo"]"#)?;
+/// let catalog = Catalog::new(vec![
+///     Target::builder("openai", "*").id("openai").build(),
+///     Target::new("local", "llama-3"),
+/// ])?;
+/// let p = eligo::preview_model(&policy, &catalog, "gpt-3.5-turbo", None);
+/// assert_eq!((p.rows.len(), p.allowed), (1, 0));
+/// let p = eligo::preview_model(&policy, &catalog, "gpt-4o", None);
+/// assert_eq!((p.rows.len(), p.allowed), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preview_model(
+    policy: &Policy,
+    catalog: &Catalog,
+    model: &str,
+    date: Option<Date>,
+) -> Preview {
+    let rows = catalog
+        .serving(model)
+        .map(|(_, t)| row(policy, t, &t.serving_as(model), date));
+    summary(policy, rows.collect())
+}
+
+/// The row of `target`, judged as `judged` (itself, or as serving a model).
+fn row(policy: &Policy, target: &Target, judged: &Target, date: Option<Date>) -> PreviewRow {
+    let v = policy.evaluate_at(judged, date);
+    PreviewRow {
+        id: target.id().to_string(),
+        provider: target.provider().to_string(),
+        model: target.model().to_string(),
+        allowed: v.is_allowed(),
+        failures: v.failures().to_vec(),
+    }
+}
+
+fn summary(policy: &Policy, rows: Vec<PreviewRow>) -> Preview {
     let allowed = rows.iter().filter(|r| r.allowed).count();
     Preview {
         policy: policy.display_name().to_string(),

@@ -789,21 +789,7 @@ impl PyPolicy {
         date: Option<&str>,
     ) -> PyResult<PyDecision> {
         let mut request = match pin {
-            Some(p) => {
-                if let Some(t) = catalog.inner.get(p) {
-                    if t.model() != model && t.model() != "*" && p != model {
-                        let d = crate::Diagnostic::error(
-                            "request/model-mismatch",
-                            format!(
-                                "the pinned target `{p}` serves the model `{}`, not `{model}`",
-                                t.model()
-                            ),
-                        );
-                        return Err(to_py_err(py, &crate::Error::single(d)));
-                    }
-                }
-                crate::Request::pin(p)
-            }
+            Some(p) => crate::Request::pin(p).for_model(model),
             None => crate::Request::from_model_field(model),
         };
         if let Some(d) = parse_date(date)? {
@@ -815,17 +801,22 @@ impl PyPolicy {
             .map_err(|e| to_py_err(py, &e))
     }
 
-    /// Every target of a catalog, allowed or blocked, with reasons.
-    #[pyo3(signature = (catalog, date = None))]
+    /// Every target of a catalog, allowed or blocked, with reasons; with
+    /// `model`, the targets serving it, as a request for it sees them.
+    #[pyo3(signature = (catalog, date = None, model = None))]
     fn preview(
         &self,
         py: Python<'_>,
         catalog: &PyCatalog,
         date: Option<&str>,
+        model: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
         let date = parse_date(date)?;
         let policy = &self.inner;
-        let p = py.detach(|| crate::preview(policy, &catalog.inner, date));
+        let p = py.detach(|| match model {
+            Some(m) => crate::preview_model(policy, &catalog.inner, m, date),
+            None => crate::preview(policy, &catalog.inner, date),
+        });
         ser_to_py(py, &p)
     }
 

@@ -46,6 +46,8 @@ pub const NO_COMPLIANT_PROVIDER: &str = "no_compliant_provider";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     model: String,
+    /// Whether the model was named apart from the pinned id.
+    model_given: bool,
     pinned: Option<String>,
     date: Option<Date>,
     time: Option<Timestamp>,
@@ -56,6 +58,7 @@ impl Request {
     pub fn model(model: impl Into<String>) -> Request {
         Request {
             model: model.into(),
+            model_given: true,
             pinned: None,
             date: None,
             time: None,
@@ -72,6 +75,7 @@ impl Request {
             .to_string();
         Request {
             model,
+            model_given: false,
             pinned: Some(id),
             date: None,
             time: None,
@@ -86,6 +90,29 @@ impl Request {
         } else {
             Request::model(field)
         }
+    }
+
+    /// Names the model a pinned request asks for, apart from the target id
+    /// (as a gateway's `model` field does beside a pinned deployment). A
+    /// target that serves every model (`*`) is then evaluated as serving
+    /// this model; routing refuses a pin to a target that serves another
+    /// model (`request/model-mismatch`). Without it, a pinned wildcard
+    /// target's model is unknown.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Request, Target};
+    /// let policy = eligo::compile(r#"deny model ["gpt-3.5-turbo"]"#)?;
+    /// let catalog = Catalog::new(vec![Target::builder("openai", "*").id("openai").build()])?;
+    /// let d = eligo::route(&policy, &catalog, &Request::pin("openai").for_model("gpt-4o"))?;
+    /// assert_eq!(d.targets(), ["openai"]);
+    /// let d = eligo::route(&policy, &catalog, &Request::pin("openai").for_model("gpt-3.5-turbo"))?;
+    /// assert!(d.is_blocked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_model(mut self, model: impl Into<String>) -> Request {
+        self.model = model.into();
+        self.model_given = true;
+        self
     }
 
     /// Reads expiring evidence as of `date` instead of today.
@@ -242,6 +269,9 @@ pub struct SecurityEvent {
     pub schema: &'static str,
     /// When, UTC, RFC 3339.
     pub time: Timestamp,
+    /// The date expiring evidence was read at, for every layer and target
+    /// (`YYYY-MM-DD`).
+    pub date: Date,
     /// `block` or `warn`.
     pub action: &'static str,
     /// HTTP status answered: 403, or 200 when `warn` let the request through.
@@ -354,11 +384,23 @@ pub fn route_layered(
             .with_help("pass the policies to apply; with none, every target would be allowed"),
         ));
     }
+    // One date for the whole decision, every layer and every target: the
+    // request's, else the date of its time (now, in UTC).
     let time = request.time.unwrap_or_else(Timestamp::now);
-    let date = request.date.or(request.time.map(Timestamp::date));
+    let day = request.date.unwrap_or_else(|| time.date());
+    let date = Some(day);
     let chosen: Vec<&Target> = match &request.pinned {
         Some(id) => match catalog.get(id) {
-            Some(t) => vec![t],
+            Some(t) => {
+                if request.model_given
+                    && !t.is_wildcard()
+                    && t.model() != request.model
+                    && *id != request.model
+                {
+                    return Err(mismatch(t, &request.model));
+                }
+                vec![t]
+            }
             None => return Err(unknown(catalog, id, true)),
         },
         None => {
@@ -374,8 +416,15 @@ pub fn route_layered(
     for t in chosen {
         let mut failures = Vec::new();
         let mut fails_block = false;
+        // A target serving every model is judged as serving the requested
+        // one: its `model` is that model for every predicate and list.
+        let serving = if request.model_given {
+            t.serving_as(&request.model)
+        } else {
+            std::borrow::Cow::Borrowed(t)
+        };
         for layer in layers {
-            let verdict = layer.evaluate_at(t, date);
+            let verdict = layer.evaluate_at(&serving, date);
             if verdict.is_blocked() && layer.mode() == Mode::Block {
                 fails_block = true;
                 if !blocking_layers.iter().any(|l| std::ptr::eq(*l, layer)) {
@@ -442,6 +491,7 @@ pub fn route_layered(
     let event = message.as_ref().map(|m| SecurityEvent {
         schema: "eligo.security_event/1",
         time,
+        date: day,
         action: if outcome == Outcome::Blocked {
             "block"
         } else {
@@ -505,6 +555,18 @@ const ECHO_MAX_CHARS: usize = 64;
 /// pass it on to its client; the closest name the catalog has goes in the
 /// help, for administrators. Looking for it is bounded (see
 /// [`Catalog::suggest_id`]).
+fn mismatch(t: &Target, model: &str) -> Error {
+    Error::single(Diagnostic::error(
+        "request/model-mismatch",
+        format!(
+            "the pinned target `{}` serves the model `{}`, not `{}`",
+            escape_for_terminal(t.id()),
+            escape_for_terminal(t.model()),
+            escape_for_terminal(model)
+        ),
+    ))
+}
+
 fn unknown(catalog: &Catalog, name: &str, pinned: bool) -> Error {
     let (code, what, suggestion) = if pinned {
         ("request/unknown-target", "target", catalog.suggest_id(name))

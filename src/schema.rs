@@ -66,9 +66,10 @@ impl AttrDef {
     pub fn is_builtin(&self) -> bool {
         self.builtin
     }
-    /// Whether every target declares it (`provider` and `model`).
+    /// Whether every target declares it: `provider`. (`model` is unknown
+    /// for a target that serves every model, until a request names one.)
     pub fn always_known(&self) -> bool {
-        self.builtin && (self.name == "provider" || self.name == "model")
+        self.builtin && self.name == "provider"
     }
 }
 
@@ -136,7 +137,7 @@ pub const STANDARD_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
     (
         "model",
         AttrKind::Text,
-        "model name, e.g. \"gpt-4o\" (always known)",
+        "model name, e.g. \"gpt-4o\" (unknown for a target serving every model, `*`, until a request names the model)",
     ),
     (
         "region",

@@ -100,6 +100,9 @@ pub enum ValueRef<'a> {
     Text(&'a str),
 }
 
+/// The model of a target that serves every model.
+pub const WILDCARD_MODEL: &str = "*";
+
 /// A provider target: id, provider, model and declared attributes.
 ///
 /// Build one in code:
@@ -221,9 +224,44 @@ impl Target {
         &self.provider
     }
 
-    /// The model, e.g. `deepseek-v3.2`.
+    /// The model, e.g. `deepseek-v3.2`, or [`WILDCARD_MODEL`] (`*`) for a
+    /// target that serves every model.
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    /// Whether the target serves every model (its model is `*`). For such a
+    /// target the attribute `model` is unknown until a request names the
+    /// model ([`Target::serving_as`]): a policy's model lists and
+    /// comparisons never see the text `*`.
+    ///
+    /// ```
+    /// use eligo::{Target, ValueRef};
+    /// let any = Target::new("openai", "*");
+    /// assert!(any.is_wildcard());
+    /// assert_eq!(any.get("model"), None);
+    /// assert_eq!(any.serving_as("gpt-4o").get("model"), Some(ValueRef::Text("gpt-4o")));
+    /// let policy = eligo::compile(r#"deny model ["gpt-3.5-turbo"]"#)?;
+    /// assert!(policy.evaluate(&any).is_blocked()); // which model? unknown
+    /// assert!(policy.evaluate(&any.serving_as("gpt-3.5-turbo")).is_blocked());
+    /// assert!(policy.evaluate(&any.serving_as("gpt-4o")).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_wildcard(&self) -> bool {
+        self.model == WILDCARD_MODEL
+    }
+
+    /// The target as it serves a request for `model`: for a wildcard target,
+    /// a copy whose `model` is `model` (its id, provider and attributes
+    /// unchanged); any other target as it is.
+    pub fn serving_as(&self, model: &str) -> std::borrow::Cow<'_, Target> {
+        if self.is_wildcard() {
+            let mut t = self.clone();
+            t.model = model.to_string();
+            std::borrow::Cow::Owned(t)
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
     }
 
     /// The endpoint URL, if the catalog gives one.
@@ -243,13 +281,20 @@ impl Target {
         self.expires.get(name).copied()
     }
 
+    /// The expiry dates of the attributes given as expiring evidence.
+    pub fn expiries(&self) -> impl Iterator<Item = Date> + '_ {
+        self.expires.values().copied()
+    }
+
     /// Whether any attribute was given with an expiry date.
     pub fn has_expiring_evidence(&self) -> bool {
         !self.expires.is_empty()
     }
 
-    /// The value of attribute `name` today (UTC); `provider` and `model` are
-    /// always declared. `None` means unknown: undeclared, or expired.
+    /// The value of attribute `name` today (UTC); `provider` is always
+    /// declared, and so is `model` unless the target serves every model
+    /// ([`Target::is_wildcard`]). `None` means unknown: undeclared, or
+    /// expired.
     ///
     /// ```
     /// use eligo::{Date, Target, ValueRef};
@@ -279,6 +324,7 @@ impl Target {
     fn get_declared(&self, name: &str) -> Option<ValueRef<'_>> {
         match name {
             "provider" => Some(ValueRef::Text(&self.provider)),
+            "model" if self.is_wildcard() => None,
             "model" => Some(ValueRef::Text(&self.model)),
             _ => self.attributes.get(name).map(Value::as_ref),
         }

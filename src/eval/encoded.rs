@@ -135,7 +135,15 @@ pub struct EncodedCatalog {
     /// Column `k` is `columns[k * stride..(k + 1) * stride]`.
     columns: Vec<u64>,
     plan: Plan,
-    date: Option<Date>,
+    /// The day expiring evidence was read at.
+    day: Date,
+    /// Whether `day` was given (`false`: it was today at encoding, and the
+    /// encoding must not outlive it).
+    dated: bool,
+    /// Rows whose evidence was valid on `day` but expires later: (the
+    /// earliest such expiry, row), by date. Once a later day is past that
+    /// expiry, the row is no longer allowed from this encoding.
+    expiring: Vec<(Date, usize)>,
 }
 
 impl EncodedCatalog {
@@ -145,8 +153,14 @@ impl EncodedCatalog {
         let stride = len.div_ceil(64);
         let bits = program.used_bits();
         let mut columns = vec![0u64; bits.len() * stride];
+        // One day for the whole encoding, never one read per attribute.
+        let day = date.unwrap_or_else(Date::today);
+        let mut expiring = Vec::new();
         for (i, t) in catalog.targets().iter().enumerate() {
-            let row = program.encode_at(t, date);
+            if let Some(first) = t.expiries().filter(|&e| e >= day).min() {
+                expiring.push((first, i));
+            }
+            let row = program.encode_at(t, Some(day));
             let (word, mask) = (i / 64, 1u64 << (i % 64));
             for (k, &b) in bits.iter().enumerate() {
                 let set = row
@@ -167,8 +181,29 @@ impl EncodedCatalog {
             bits,
             columns,
             plan,
-            date,
+            day,
+            dated: date.is_some(),
+            expiring: {
+                expiring.sort_unstable();
+                expiring
+            },
         }
+    }
+
+    /// The day [`filter`](EncodedCatalog::filter) and
+    /// [`is_allowed`](EncodedCatalog::is_allowed) decide for: the date
+    /// given at encoding, else today.
+    fn current_day(&self) -> Date {
+        if self.dated { self.day } else { Date::today() }
+    }
+
+    /// Rows decided on evidence that has expired by `day`: those are no
+    /// longer allowed (a long-lived encoding must not keep honouring it).
+    fn stale(&self, day: Date) -> impl Iterator<Item = usize> + '_ {
+        self.expiring
+            .iter()
+            .take_while(move |(expiry, _)| *expiry < day)
+            .map(|&(_, row)| row)
     }
 
     /// Decides every target: the allowed set, in catalog order.
@@ -176,6 +211,27 @@ impl EncodedCatalog {
     /// One pass over the columns, a block of [`BLOCK`] words at a time; the
     /// result agrees with [`Policy::is_allowed`] on every target.
     pub fn filter(&self) -> AllowedSet {
+        self.filter_on(self.current_day())
+    }
+
+    /// [`filter`](EncodedCatalog::filter) as of `day`: a target allowed on
+    /// the encoding's date whose evidence has expired by `day` is left out.
+    /// (For a day before the encoding's date, evidence that had expired by
+    /// then still blocks: the answer may block more than a fresh encoding,
+    /// never allow more.)
+    ///
+    /// ```
+    /// use eligo::{Catalog, Date, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::builder("a", "m").expiring("soc2", true, Date::new(2026, 12, 31).unwrap()).build(),
+    /// ])?;
+    /// let encoded = policy.encode_catalog(&catalog, Some(Date::new(2026, 12, 1).unwrap()));
+    /// assert_eq!(encoded.filter().count(), 1);
+    /// assert_eq!(encoded.filter_on(Date::new(2027, 1, 1).unwrap()).count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn filter_on(&self, day: Date) -> AllowedSet {
         let mut out = vec![!0u64; self.stride];
         let mut scratch: Vec<Vec<u64>> = Vec::new();
         for (block, acc) in out.chunks_mut(BLOCK).enumerate() {
@@ -183,6 +239,11 @@ impl EncodedCatalog {
             let words = start..start + acc.len();
             for step in &self.plan.steps {
                 self.apply(*step, &words, acc, &mut scratch);
+            }
+        }
+        for row in self.stale(day) {
+            if let Some(w) = out.get_mut(row / 64) {
+                *w &= !(1u64 << (row % 64));
             }
         }
         AllowedSet::from_words(out, self.len)
@@ -314,7 +375,13 @@ impl EncodedCatalog {
     /// time from its column bits (`false` past the end: an unknown target
     /// is never allowed).
     pub fn is_allowed(&self, index: usize) -> bool {
-        if index >= self.len {
+        self.is_allowed_on(index, self.current_day())
+    }
+
+    /// [`is_allowed`](EncodedCatalog::is_allowed) as of `day`, as
+    /// [`filter_on`](EncodedCatalog::filter_on) decides.
+    pub fn is_allowed_on(&self, index: usize, day: Date) -> bool {
+        if index >= self.len || self.stale(day).any(|row| row == index) {
             return false;
         }
         let program = self.policy.program();
@@ -359,10 +426,15 @@ impl EncodedCatalog {
         &self.policy
     }
 
-    /// The date expiring evidence was read at (`None`: the day it was
-    /// encoded).
-    pub fn date(&self) -> Option<Date> {
-        self.date
+    /// The date expiring evidence was read at: the one given to
+    /// [`Policy::encode_catalog`], or the day it was encoded. An encoding
+    /// made without a date does not outlive that day: from the next day on,
+    /// a target whose evidence has expired since is no longer allowed by
+    /// [`filter`](EncodedCatalog::filter) or
+    /// [`is_allowed`](EncodedCatalog::is_allowed) (encode again to decide
+    /// it afresh).
+    pub fn date(&self) -> Date {
+        self.day
     }
 }
 

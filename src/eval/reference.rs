@@ -78,17 +78,27 @@ pub fn evaluate(policy: &ast::Policy, schema: &Schema, target: &Target) -> Refer
             _ => {}
         }
     }
-    let fields = [target.provider(), target.model()];
+    // A target serving every model (`*`) has no model until a request
+    // names one: a non-empty list cannot tell whether it holds it.
+    let fields = [
+        Some(target.provider()),
+        (target.model() != "*").then(|| target.model()),
+    ];
     let lists_pass = allow
         .iter()
         .zip(&deny)
         .zip(fields)
         .all(|((allow, deny), field)| {
-            let allowed = match allow {
-                Some(list) if !list.is_empty() => list.contains(&field),
+            let allowed = match (allow, field) {
+                (Some(list), Some(field)) if !list.is_empty() => list.contains(&field),
+                (Some(list), None) if !list.is_empty() => false,
                 _ => true,
             };
-            allowed && !deny.contains(&field)
+            let denied = match field {
+                Some(field) => deny.contains(&field),
+                None => !deny.is_empty(),
+            };
+            allowed && !denied
         });
     ReferenceVerdict {
         allowed: lists_pass && requirements.iter().all(|v| *v == Tri::True),

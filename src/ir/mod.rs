@@ -266,8 +266,11 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
                 items,
             } => {
                 let names: Vec<String> = items.iter().map(|s| s.value.clone()).collect();
-                if *action == ListAction::Allow && names.is_empty() {
-                    // An empty allow list restricts nothing (`lint` warns).
+                if names.is_empty() {
+                    // An empty list restricts nothing (`lint` warns about an
+                    // empty allow list). An empty deny list denies nothing
+                    // even where the field is unknown (the model of a
+                    // target serving every model).
                     continue;
                 }
                 match lists.get_mut(&(*action, *field)) {

@@ -272,6 +272,56 @@ fn lint_refuses_hidden_line_breaks_and_warns_about_lookalike_strings() {
     has(&r.stdout, "`open\\u{200b}ai`");
 }
 
+/// What broke: `deny model [...]` did not stop a request for a denied model
+/// from reaching targets that serve every model (provider definitions).
+#[test]
+fn route_and_preview_judge_wildcard_targets_as_serving_the_model() {
+    let deny = Scratch::new("deny.pol", "deny model [\"gpt-3.5-turbo\"];\n");
+    let providers = "tests/data/catalogs/providers.json";
+    let r = eligo(&[
+        "route",
+        deny.path(),
+        "--catalog",
+        providers,
+        "--model",
+        "gpt-3.5-turbo",
+    ]);
+    expect_code(&r, 1);
+    has(&r.stdout, "no_compliant_provider");
+    let r = eligo(&[
+        "route",
+        deny.path(),
+        "--catalog",
+        providers,
+        "--model",
+        "gpt-4o",
+    ]);
+    expect_code(&r, 0);
+    has(&r.stdout, "canopywave");
+    let r = eligo(&[
+        "route",
+        deny.path(),
+        "--catalog",
+        providers,
+        "--pin",
+        "canopywave",
+        "--model",
+        "gpt-3.5-turbo",
+    ]);
+    expect_code(&r, 1);
+    let r = eligo(&[
+        "preview",
+        "--color",
+        "never",
+        deny.path(),
+        "--catalog",
+        providers,
+        "--model",
+        "gpt-3.5-turbo",
+    ]);
+    has(&r.stdout, "0 allowed");
+}
+
 #[test]
 fn lint_unreadable_input_exits_2() {
     let r = eligo(&["lint", "policies/missing.pol"]);

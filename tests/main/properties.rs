@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 
 use eligo::eval::reference;
-use eligo::{Policy, Schema, Target, Tri, Value};
+use eligo::{Policy, Request, Schema, Target, Tri, Value};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::strategy::ValueTree;
@@ -90,6 +90,9 @@ const NUMBERS: &[&str] = &["retention_days", "tier"];
 const TEXTS: &[&str] = &["region", "cloud", "provider", "model"];
 const PROVIDERS: &[&str] = &["a", "b", "c"];
 const MODELS: &[&str] = &["x", "y", "z"];
+/// Models targets serve: those of [`MODELS`], or every model (`*`), whose
+/// `model` is unknown until a request names one.
+const TARGET_MODELS: &[&str] = &["x", "y", "z", "*"];
 const NUM_OPS: &[&str] = &["<", "<=", ">", ">=", "==", "!="];
 /// Numbers written in policies.
 const NUM_CONSTS: &[i64] = &[-5, -1, 0, 1, 7, 30, 31];
@@ -453,6 +456,11 @@ impl TargetSpec {
 
     /// Whether attribute `attr` is declared with the right kind.
     fn is_known(&self, attr: &str) -> bool {
+        match attr {
+            "provider" => return true,
+            "model" => return self.model != "*",
+            _ => {}
+        }
         let i = ATTRS.iter().position(|(a, _)| *a == attr);
         i.and_then(|i| self.values[i].as_ref())
             .is_some_and(|v| v.kind() == kind_to_eligo(kind_of(attr)))
@@ -538,7 +546,8 @@ fn target(all_known: bool) -> impl Strategy<Value = TargetSpec> {
             }
         })
         .collect();
-    (select(PROVIDERS), select(MODELS), slots).prop_map(|(provider, model, values)| TargetSpec {
+    let models = if all_known { MODELS } else { TARGET_MODELS };
+    (select(PROVIDERS), select(models), slots).prop_map(|(provider, model, values)| TargetSpec {
         provider,
         model,
         values,
@@ -980,6 +989,106 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(Config { cases: (cases() / 10).max(1), ..Config::default() })]
+
+    /// Expiring evidence, on both sides of each expiry: targets declare some
+    /// attributes as evidence expiring around a day `d0`. On every day `d`
+    /// from `d0 - 1` to `d0 + 3`, the row path, the route and a fresh
+    /// encoding agree with the reference evaluated on the target as of `d`
+    /// (expired evidence removed); an encoding made for `d0` and asked about
+    /// a later day never allows what the reference blocks on that day.
+    #[test]
+    fn expiring_evidence_is_read_on_the_day_asked(
+        p in policy(true),
+        specs in prop::collection::vec(
+            (target(false), prop::collection::vec(prop::option::of(-2i64..4), ATTRS.len())),
+            1..40,
+        ),
+    ) {
+        let policy = p.compile()?;
+        let schema = Schema::standard();
+        let d0 = eligo::Date::new(2026, 12, 10).unwrap();
+        let shift = |days: i64| -> eligo::Date {
+            eligo::Timestamp::from_unix(1_796_860_800 + days * 86_400).date()
+        };
+        prop_assert_eq!(shift(0), d0);
+        // (target, its attributes' expiries in days from d0)
+        let built: Vec<(Target, Vec<Option<i64>>)> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, (spec, expiries))| {
+                let mut t = Target::builder(spec.provider, spec.model).id(format!("t{i}"));
+                for (((name, _), v), e) in ATTRS.iter().zip(&spec.values).zip(expiries) {
+                    if let Some(v) = v {
+                        t = match e {
+                            Some(days) => t.expiring(*name, v.clone(), shift(*days)),
+                            None => t.attr(*name, v.clone()),
+                        };
+                    }
+                }
+                (t.build(), expiries.clone())
+            })
+            .collect();
+        let as_of = |t: &Target, expiries: &[Option<i64>], day: i64| -> Target {
+            let mut plain = t.clone();
+            for ((name, _), e) in ATTRS.iter().zip(expiries) {
+                match e {
+                    Some(x) if *x < day => {
+                        plain.unset(name);
+                    }
+                    _ => {
+                        if let Some(v) = t.attributes().get(*name) {
+                            plain.unset(name);
+                            plain.set(*name, v.clone());
+                        }
+                    }
+                }
+            }
+            plain
+        };
+        let catalog = eligo::Catalog::new(built.iter().map(|(t, _)| t.clone()).collect())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let bound = policy.encode_catalog(&catalog, Some(d0));
+        for day in -1i64..=3 {
+            let date = shift(day);
+            let want: Vec<bool> = built
+                .iter()
+                .map(|(t, e)| reference::evaluate(policy.ast(), &schema, &as_of(t, e, day)).allowed)
+                .collect();
+            let fresh = policy.encode_catalog(&catalog, Some(date)).filter();
+            let late = bound.filter_on(date);
+            for (i, (t, _)) in built.iter().enumerate() {
+                prop_assert_eq!(policy.is_allowed_on(t, date), want[i], "row path, day {}, {:?}", day, t);
+                prop_assert_eq!(fresh.contains(i), want[i], "fresh encoding, day {}", day);
+                if day >= 0 && late.contains(i) {
+                    prop_assert!(want[i], "an encoding for d0 allowed {:?} on day {}:\n{}", t, day, p.text());
+                }
+                if day == 0 {
+                    prop_assert_eq!(late.contains(i), want[i]);
+                }
+            }
+            if policy.mode() == eligo::Mode::Block {
+                for model in MODELS {
+                    let routed = match eligo::route(&policy, &catalog, &Request::model(*model).on(date)) {
+                        Ok(d) => d.targets().to_vec(),
+                        Err(_) => continue, // no target serves the model
+                    };
+                    let expected: Vec<String> = built
+                        .iter()
+                        .filter(|(t, _)| t.model() == *model || t.is_wildcard())
+                        .filter(|(t, e)| {
+                            reference::evaluate(policy.ast(), &schema, &as_of(t, e, day).serving_as(model)).allowed
+                        })
+                        .map(|(t, _)| t.id().to_string())
+                        .collect();
+                    prop_assert_eq!(routed, expected, "route {} on day {}", model, day);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_broken_compiler_is_caught_by_the_bulk_filter() {
     // The same tampering as `a_broken_compiler_is_caught`, seen through the
@@ -1033,7 +1142,8 @@ fn millions_of_pairs_agree_with_the_reference() {
         .map(|(a, _)| (right_values(a), wrong_values(a)))
         .collect();
     let schema = Schema::standard();
-    let (mut pairs, mut allowed) = (0usize, 0usize);
+    let (mut pairs, mut allowed, mut routed) = (0usize, 0usize, 0usize);
+    let day = eligo::Date::new(2026, 12, 1).unwrap();
     for _ in 0..policies {
         let (mut spec, wide) = strategy.new_tree(&mut runner).unwrap().current();
         if let Some(w) = wide {
@@ -1051,7 +1161,7 @@ fn millions_of_pairs_agree_with_the_reference() {
                     })
                     .collect();
                 let provider = PROVIDERS[(next() % 3) as usize];
-                let model = MODELS[(next() % 3) as usize];
+                let model = TARGET_MODELS[(next() % 4) as usize];
                 let mut t = TargetSpec {
                     provider,
                     model,
@@ -1081,8 +1191,38 @@ fn millions_of_pairs_agree_with_the_reference() {
             allowed += usize::from(want);
             pairs += 1;
         }
+        // Route one request: the targets serving the model (a wildcard one
+        // judged as serving it), compliant ones in catalog order.
+        let model = MODELS[(next() % 3) as usize];
+        let decision = eligo::route(&policy, &catalog, &Request::model(model).on(day)).unwrap();
+        let want: Vec<&str> = catalog
+            .serving(model)
+            .filter(|(_, t)| {
+                reference::evaluate(policy.ast(), &schema, &t.serving_as(model)).allowed
+            })
+            .map(|(_, t)| t.id())
+            .collect();
+        if policy.mode() == eligo::Mode::Block {
+            assert_eq!(decision.targets(), want, "route {model}:\n{}", spec.text());
+        } else {
+            assert_eq!(decision.targets().len(), catalog.serving(model).count());
+        }
+        let compliant: Vec<&str> = decision
+            .candidates()
+            .iter()
+            .filter(|c| c.compliant)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(
+            compliant,
+            want,
+            "route {model}, compliant:\n{}",
+            spec.text()
+        );
+        routed += want.len();
     }
     assert_eq!(pairs, policies * PER_POLICY);
+    assert!(routed > 0, "no request was ever routed");
     // Not a degenerate run: both outcomes are common.
     assert!(
         allowed > pairs / 100 && allowed < pairs * 99 / 100,

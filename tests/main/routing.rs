@@ -417,3 +417,144 @@ fn routing_under_no_layers_is_an_error_not_an_allow() {
         );
     }
 }
+
+/// What broke: a target serving every model (`*`, every target read from
+/// provider definitions) was seen by policies with the literal model `"*"`:
+/// `deny model ["gpt-3.5-turbo"]` still routed a `gpt-3.5-turbo` request to
+/// it, `allow model ["gpt-4o"]` answered 403 for `gpt-4o`, and `require
+/// model != "x"` let requests for `x` through. A wildcard target is now
+/// judged as serving the requested model, and its model is unknown where no
+/// request names one.
+#[test]
+fn wildcard_targets_are_judged_as_serving_the_requested_model() {
+    let catalog = Catalog::from_file(format!(
+        "{}/tests/data/catalogs/providers.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let canopywave = catalog.get("canopywave").unwrap();
+    assert!(canopywave.is_wildcard());
+    let route = |src: &str, model: &str| {
+        let policy = eligo::compile(src).unwrap();
+        eligo::route(&policy, &catalog, &Request::model(model).at(at())).unwrap()
+    };
+
+    let deny = r#"deny model ["gpt-3.5-turbo"]"#;
+    let d = route(deny, "gpt-3.5-turbo");
+    assert!(d.is_blocked(), "{:?}", d.targets());
+    assert!(d.candidates().iter().all(|c| !c.compliant));
+    let d = route(deny, "gpt-4o");
+    assert!(
+        d.targets().contains(&"canopywave".to_string()),
+        "{:?}",
+        d.targets()
+    );
+
+    let allow = r#"allow model ["gpt-4o"]"#;
+    let d = route(allow, "gpt-4o");
+    assert!(!d.is_blocked());
+    assert!(d.targets().contains(&"canopywave".to_string()));
+    assert!(route(allow, "gpt-3.5-turbo").is_blocked());
+
+    let not_x = r#"require model != "x""#;
+    assert!(route(not_x, "x").is_blocked());
+    assert!(!route(not_x, "y").is_blocked());
+
+    // Pinned to a wildcard target, for a named model.
+    let policy = eligo::compile(deny).unwrap();
+    let pin = |model: &str| {
+        eligo::route(
+            &policy,
+            &catalog,
+            &Request::pin("canopywave").for_model(model).at(at()),
+        )
+        .unwrap()
+    };
+    assert!(pin("gpt-3.5-turbo").is_blocked());
+    assert!(!pin("gpt-4o").is_blocked());
+    // With no model named, the model is unknown: a model list cannot pass.
+    assert!(policy.evaluate(canopywave).is_blocked());
+    assert!(
+        eligo::route(&policy, &catalog, &Request::pin("canopywave").at(at()))
+            .unwrap()
+            .is_blocked()
+    );
+
+    // Preview for one model judges wildcard targets the same way.
+    let p = eligo::preview_model(&policy, &catalog, "gpt-3.5-turbo", None);
+    assert_eq!(p.allowed, 0);
+    let p = eligo::preview_model(&policy, &catalog, "gpt-4o", None);
+    assert_eq!(p.allowed, p.rows.len());
+    assert!(p.rows.iter().any(|r| r.id == "canopywave"));
+}
+
+/// What broke: `route` stamped the event with the time but read expiring
+/// evidence with no date, once per attribute lookup, so one decision could
+/// straddle midnight and the event did not say which day was used. One
+/// date now serves the whole decision, and the event records it.
+#[test]
+fn one_date_serves_a_whole_decision_and_is_recorded() {
+    let expiry = eligo::Date::new(2026, 12, 31).unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("a", "m")
+            .expiring("soc2", true, expiry)
+            .build(),
+    ])
+    .unwrap();
+    let policy = eligo::compile("require soc2").unwrap();
+    // 2026-12-31T23:59:59Z: the last second the evidence holds.
+    let last = Timestamp::from_unix(1_798_761_599);
+    let d = eligo::route(&policy, &catalog, &Request::model("m").at(last)).unwrap();
+    assert!(!d.is_blocked());
+    let next = Timestamp::from_unix(1_798_761_600);
+    let d = eligo::route(&policy, &catalog, &Request::model("m").at(next)).unwrap();
+    assert!(d.is_blocked());
+    let event = d.event().unwrap().to_json();
+    assert_eq!(event["date"], "2027-01-01");
+    assert_eq!(event["time"], "2027-01-01T00:00:00Z");
+    // An explicit date wins over the time's date, and is recorded.
+    let d = eligo::route(
+        &policy,
+        &catalog,
+        &Request::model("m")
+            .at(next)
+            .on(eligo::Date::new(2027, 3, 1).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(d.event().unwrap().to_json()["date"], "2027-03-01");
+}
+
+/// What broke: an encoding made without a date kept the verdicts of the day
+/// it was made, so a long-lived one kept honouring evidence that had since
+/// expired. Asked about a later day, it leaves such targets out.
+#[test]
+fn an_encoding_does_not_outlive_its_date() {
+    let day = eligo::Date::new(2026, 12, 1).unwrap();
+    let next_day = eligo::Date::new(2026, 12, 2).unwrap();
+    let later = eligo::Date::new(2026, 12, 3).unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("a", "m")
+            .expiring("soc2", true, next_day)
+            .build(),
+        Target::builder("b", "m").attr("soc2", true).build(),
+        Target::builder("c", "m")
+            .expiring("soc2", true, day)
+            .build(),
+    ])
+    .unwrap();
+    let policy = eligo::compile("require soc2").unwrap();
+    let encoded = policy.encode_catalog(&catalog, Some(day));
+    assert_eq!(encoded.date(), day);
+    let on = |d| encoded.filter_on(d).indices().collect::<Vec<_>>();
+    assert_eq!(on(day), [0, 1, 2]);
+    assert_eq!(on(next_day), [0, 1]);
+    assert_eq!(on(later), [1]);
+    assert!(!encoded.is_allowed_on(0, later) && encoded.is_allowed_on(1, later));
+    // The row path agrees on each day.
+    for d in [day, next_day, later] {
+        let want: Vec<usize> = (0..3)
+            .filter(|&i| policy.is_allowed_on(&catalog.targets()[i], d))
+            .collect();
+        assert_eq!(on(d), want, "{d}");
+    }
+}

@@ -154,3 +154,17 @@ def test_yaml_merge_keys_and_tags_are_refused(tmp_path):
         with pytest.raises(eligo.CatalogError) as info:
             eligo.Catalog.from_file(str(path))
         assert info.value.diagnostics[0]["code"] == "catalog/invalid-yaml"
+
+
+# Broke: a target serving every model (`*`) was seen with the literal model
+# "*", so `deny model [...]` never stopped a request for a denied model.
+def test_wildcard_targets_are_judged_as_serving_the_requested_model():
+    catalog = eligo.Catalog.from_file("tests/data/catalogs/providers.json")
+    deny = eligo.compile('deny model ["gpt-3.5-turbo"]')
+    assert deny.route(catalog, "gpt-3.5-turbo").blocked
+    assert "canopywave" in deny.route(catalog, "gpt-4o").targets
+    assert deny.route(catalog, "gpt-3.5-turbo", pin="canopywave").blocked
+    assert not deny.route(catalog, "gpt-4o", pin="canopywave").blocked
+    assert deny.preview(catalog, model="gpt-3.5-turbo")["allowed"] == 0
+    # With no model named, the model is unknown: a model list cannot pass.
+    assert "canopywave" not in deny.filter(catalog)

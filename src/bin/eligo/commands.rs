@@ -402,8 +402,7 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
         Ok(x) => x,
         Err(s) => return s,
     };
-    let mut p = eligo::preview(&policy, &catalog, a.opts.date);
-    if let Some(model) = &a.model {
+    let p = if let Some(model) = &a.model {
         if catalog.serving(model).next().is_none() {
             let hint = catalog
                 .suggest_model(model)
@@ -414,12 +413,10 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
                 shown(&a.catalog)
             ));
         }
-        let ids: std::collections::HashSet<&str> =
-            catalog.serving(model).map(|(_, t)| t.id()).collect();
-        p.rows.retain(|r| ids.contains(r.id.as_str()));
-        p.allowed = p.rows.iter().filter(|r| r.allowed).count();
-        p.blocked = p.rows.len() - p.allowed;
-    }
+        eligo::preview_model(&policy, &catalog, model, a.opts.date)
+    } else {
+        eligo::preview(&policy, &catalog, a.opts.date)
+    };
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&p)),
         Format::Human => {
@@ -505,17 +502,8 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
         Err(s) => return s,
     };
     let mut request = match (&a.pin, &a.model) {
-        (Some(pin), model) => {
-            if let (Some(m), Some(t)) = (model, catalog.get(pin)) {
-                if t.model() != m && t.model() != "*" && pin != m {
-                    return cx.usage(&format!(
-                        "the pinned target `{pin}` serves the model `{}`, not `{m}`",
-                        t.model()
-                    ));
-                }
-            }
-            eligo::Request::pin(pin.as_str())
-        }
+        (Some(pin), Some(model)) => eligo::Request::pin(pin.as_str()).for_model(model.as_str()),
+        (Some(pin), None) => eligo::Request::pin(pin.as_str()),
         (None, Some(model)) => eligo::Request::from_model_field(model),
         (None, None) => return cx.usage("give --model or --pin"),
     };
