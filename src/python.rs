@@ -128,17 +128,9 @@ const MAX_TARGET_VALUES: usize = 1 << 16;
 /// How many values are converted between two checks for Ctrl-C.
 const SIGNAL_INTERVAL: usize = 1 << 16;
 
-/// The fields of a target mapping in the catalog format
-/// (docs/CATALOG.md). Any other key is refused before its value is read;
-/// the library's reader checks the same list again.
-const TARGET_FIELDS: &[&str] = &[
-    "id",
-    "provider",
-    "model",
-    "endpoint",
-    "region",
-    "attributes",
-];
+// The fields of a target mapping in the catalog format (docs/CATALOG.md):
+// any other key is refused before its value is read.
+use crate::catalog::TARGET_FIELDS;
 
 /// A Python value that cannot be a target, with where it is.
 fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {

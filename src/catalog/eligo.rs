@@ -30,7 +30,8 @@ use crate::time::Date;
 pub const MAX_NAME_BYTES: usize = 1024;
 
 const TOP_FIELDS: &[&str] = &["catalog", "description", "targets", "$schema"];
-const TARGET_FIELDS: &[&str] = &[
+/// The fields of a target in the catalog format.
+pub(crate) const TARGET_FIELDS: &[&str] = &[
     "id",
     "provider",
     "model",

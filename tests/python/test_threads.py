@@ -33,8 +33,6 @@ def test_shared_policy_and_catalog_across_threads(root):
 
 
 def test_filter_over_a_catalog_releases_the_gil():
-    import sys
-    import threading
     import time
 
     policy = eligo.compile("require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0")
@@ -57,30 +55,8 @@ def test_filter_over_a_catalog_releases_the_gil():
         n *= 2
     assert catalog is not None
 
-    done = threading.Event()
-
-    def work():
-        policy.filter(catalog)
-        done.set()
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
-    try:
-        gaps = []
-        worker = threading.Thread(target=work)
-        last = time.perf_counter()
-        worker.start()
-        # While the filter runs, this loop keeps running only if the call
-        # let go of the GIL; holding it would stall the loop for the whole
-        # call.
-        while not done.is_set():
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-        worker.join()
-    finally:
-        sys.setswitchinterval(old)
-    assert max(gaps) < took / 2, (max(gaps), took, n)
+    stall, _ = longest_stall(lambda: policy.filter(catalog))
+    assert stall < took / 2, (stall, took, n)
 
 
 def longest_stall(call):
