@@ -24,7 +24,9 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::target::Target;
 
-pub(crate) use eligo::{TARGET_FIELDS, target_from_json};
+#[cfg(feature = "python")]
+pub(crate) use eligo::TARGET_FIELDS;
+pub(crate) use eligo::target_from_json;
 pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
 
 pub use provider_policies::parse_retention;
