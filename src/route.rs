@@ -48,6 +48,9 @@ pub struct Request {
     model: String,
     /// Whether the model was named apart from the pinned id.
     model_given: bool,
+    /// Whether the pin came from a `model` field, where `a/b` may also be
+    /// a model name or a provider's wildcard target.
+    from_field: bool,
     pinned: Option<String>,
     date: Option<Date>,
     time: Option<Timestamp>,
@@ -59,6 +62,7 @@ impl Request {
         Request {
             model: model.into(),
             model_given: true,
+            from_field: false,
             pinned: None,
             date: None,
             time: None,
@@ -76,17 +80,44 @@ impl Request {
         Request {
             model,
             model_given: false,
+            from_field: false,
             pinned: Some(id),
             date: None,
             time: None,
         }
     }
 
-    /// Reads an OpenAI-style `model` field: `provider/model` pins a target,
-    /// a bare model name routes automatically.
+    /// Reads an OpenAI-style `model` field: a bare model name routes
+    /// automatically; `a/b` pins a target. When routed, `a/b` is read as:
+    ///
+    /// 1. the target with id `a/b`, pinned;
+    /// 2. else the one target of provider `a` that serves `b` (a target of
+    ///    model `b`, or one serving every model), pinned, for model `b`;
+    /// 3. else, if a target's model is named `a/b`
+    ///    (`meta-llama/Llama-3.3-70B`), automatic routing for it (among
+    ///    the targets of that model and those serving every model);
+    /// 4. else an unknown target (`request/unknown-target`).
+    ///
+    /// ```
+    /// use eligo::{Catalog, Request, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::builder("together", "meta-llama/Llama-3.3-70B").attr("soc2", true).build(),
+    ///     Target::builder("openai", "*").id("openai").attr("soc2", true).build(),
+    /// ])?;
+    /// let d = eligo::route(&policy, &catalog, &Request::from_model_field("meta-llama/Llama-3.3-70B"))?;
+    /// // Automatic: the target serving that model, and the one serving every model.
+    /// assert_eq!(d.targets(), ["together/meta-llama/Llama-3.3-70B", "openai"]);
+    /// let d = eligo::route(&policy, &catalog, &Request::from_model_field("openai/gpt-4o"))?;
+    /// assert_eq!(d.targets(), ["openai"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_model_field(field: &str) -> Request {
         if field.contains('/') {
-            Request::pin(field)
+            Request {
+                from_field: true,
+                ..Request::pin(field)
+            }
         } else {
             Request::model(field)
         }
@@ -112,6 +143,13 @@ impl Request {
     pub fn for_model(mut self, model: impl Into<String>) -> Request {
         self.model = model.into();
         self.model_given = true;
+        self
+    }
+
+    /// This request with the date and time of `other`.
+    fn with_clock(mut self, other: &Request) -> Request {
+        self.date = other.date;
+        self.time = other.time;
         self
     }
 
@@ -389,6 +427,14 @@ pub fn route_layered(
     let time = request.time.unwrap_or_else(Timestamp::now);
     let day = request.date.unwrap_or_else(|| time.date());
     let date = Some(day);
+    let resolved;
+    let request = match resolve(catalog, request) {
+        Some(r) => {
+            resolved = r;
+            &resolved
+        }
+        None => request,
+    };
     let chosen: Vec<&Target> = match &request.pinned {
         Some(id) => match catalog.get(id) {
             Some(t) => {
@@ -555,6 +601,35 @@ const ECHO_MAX_CHARS: usize = 64;
 /// pass it on to its client; the closest name the catalog has goes in the
 /// help, for administrators. Looking for it is bounded (see
 /// [`Catalog::suggest_id`]).
+/// What an `a/b` model field names when no target has the id `a/b` (see
+/// [`Request::from_model_field`]); `None` when it stays as it is.
+fn resolve(catalog: &Catalog, request: &Request) -> Option<Request> {
+    let field = request.pinned.as_deref().filter(|_| request.from_field)?;
+    if catalog.get(field).is_some() {
+        return None;
+    }
+    let (provider, model) = field.split_once('/')?;
+    let mut of_provider = catalog
+        .targets()
+        .iter()
+        .filter(|t| t.provider() == provider && (t.model() == model || t.is_wildcard()));
+    if let (Some(one), None) = (of_provider.next(), of_provider.next()) {
+        return Some(
+            Request {
+                from_field: false,
+                ..Request::pin(one.id()).for_model(model)
+            }
+            .with_clock(request),
+        );
+    }
+    // A model of that name (a wildcard target serves every model, so it
+    // does not count: `nobody/gpt-4o` is a pin that names no target).
+    if catalog.targets().iter().any(|t| t.model() == field) {
+        return Some(Request::model(field).with_clock(request));
+    }
+    None
+}
+
 fn mismatch(t: &Target, model: &str) -> Error {
     Error::single(Diagnostic::error(
         "request/model-mismatch",

@@ -558,3 +558,55 @@ fn an_encoding_does_not_outlive_its_date() {
         assert_eq!(on(d), want, "{d}");
     }
 }
+
+/// What broke: a model field containing `/` was always read as a pin, so
+/// `meta-llama/Llama-3.3-70B` could not be routed automatically, and
+/// `openai/gpt-4o` could not name the wildcard target of provider `openai`.
+#[test]
+fn model_fields_with_a_slash_name_a_target_or_a_model() {
+    let policy = eligo::compile(r#"require soc2; deny model ["gpt-3.5-turbo"]"#).unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("together", "meta-llama/Llama-3.3-70B")
+            .attr("soc2", true)
+            .build(),
+        Target::builder("deepinfra", "meta-llama/Llama-3.3-70B")
+            .attr("soc2", false)
+            .build(),
+        Target::builder("openai", "*")
+            .id("openai")
+            .attr("soc2", true)
+            .build(),
+        Target::builder("azure", "gpt-4o")
+            .attr("soc2", true)
+            .build(),
+    ])
+    .unwrap();
+    let route = |field: &str| {
+        eligo::route(
+            &policy,
+            &catalog,
+            &Request::from_model_field(field).at(at()),
+        )
+    };
+
+    // A model name with a slash: automatic routing among its servers.
+    let d = route("meta-llama/Llama-3.3-70B").unwrap();
+    assert_eq!(d.targets(), ["together/meta-llama/Llama-3.3-70B", "openai"]);
+    assert_eq!(d.candidates().len(), 3);
+    // `provider/model` naming one target: pinned, never re-routed.
+    let d = route("openai/gpt-3.5-turbo").unwrap();
+    assert!(d.is_blocked(), "{:?}", d.targets());
+    assert_eq!(d.candidates().len(), 1);
+    assert_eq!(route("openai/gpt-4o").unwrap().targets(), ["openai"]);
+    // A target id still pins exactly.
+    assert_eq!(route("azure/gpt-4o").unwrap().targets(), ["azure/gpt-4o"]);
+    let d = route("deepinfra/meta-llama/Llama-3.3-70B").unwrap();
+    assert!(d.is_blocked());
+    // Nothing of that name: an unknown target, not a guess.
+    let err = route("nobody/gpt-4o").unwrap_err();
+    assert_eq!(err.diagnostics()[0].code(), "request/unknown-target");
+    // An explicit pin is exact: no reading as a model name.
+    let err =
+        eligo::route(&policy, &catalog, &Request::pin("meta-llama/Llama-3.3-70B")).unwrap_err();
+    assert_eq!(err.diagnostics()[0].code(), "request/unknown-target");
+}

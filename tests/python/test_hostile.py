@@ -168,3 +168,16 @@ def test_wildcard_targets_are_judged_as_serving_the_requested_model():
     assert deny.preview(catalog, model="gpt-3.5-turbo")["allowed"] == 0
     # With no model named, the model is unknown: a model list cannot pass.
     assert "canopywave" not in deny.filter(catalog)
+
+
+# Broke: a model field with a slash was always a pin.
+def test_model_names_with_a_slash_route_automatically():
+    catalog = eligo.Catalog.from_targets(
+        [
+            {"provider": "together", "model": "meta-llama/Llama-3.3-70B", "attributes": {"soc2": True}},
+            {"provider": "azure", "model": "gpt-4o", "attributes": {"soc2": True}},
+        ]
+    )
+    d = POLICY.route(catalog, "meta-llama/Llama-3.3-70B")
+    assert d.targets == ["together/meta-llama/Llama-3.3-70B"]
+    assert POLICY.route(catalog, "azure/gpt-4o").targets == ["azure/gpt-4o"]
