@@ -316,15 +316,38 @@ impl Facts {
     /// [`Target::get_on`] reads them), and the expiry of each.
     pub(crate) fn new(targets: &[Target]) -> Facts {
         let len = targets.len();
-        let mut builders: HashMap<&str, ColumnBuilder<'_>> = HashMap::new();
+        let mut builders: Vec<(&str, ColumnBuilder<'_>)> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        // The column the `j`-th value of the previous target went to:
+        // targets mostly declare attributes in the same order, and a
+        // comparison with that column's name costs less than hashing.
+        let mut hints: Vec<usize> = Vec::new();
         let mut expiries = Vec::new();
         for (row, t) in targets.iter().enumerate() {
             let dated = t.has_expiring_evidence();
             if dated {
                 expiries.extend(t.expiries().map(|d| (d, row)));
             }
+            let mut j = 0;
             let mut add = |name, value| {
-                let b = builders.entry(name).or_default();
+                let hinted = hints
+                    .get(j)
+                    .copied()
+                    .filter(|&k| builders.get(k).is_some_and(|(n, _)| *n == name));
+                let k = hinted.unwrap_or_else(|| {
+                    *by_name.entry(name).or_insert_with(|| {
+                        builders.push((name, ColumnBuilder::default()));
+                        builders.len() - 1
+                    })
+                });
+                match hints.get_mut(j) {
+                    Some(h) => *h = k,
+                    None => hints.push(k),
+                }
+                j += 1;
+                let Some((_, b)) = builders.get_mut(k) else {
+                    return;
+                };
                 match value {
                     ValueRef::Flag(x) => {
                         b.flags.push(row);
@@ -345,7 +368,7 @@ impl Facts {
                         }
                     }
                 }
-                if let Some(expiry) = t.expires(name).filter(|_| dated) {
+                if let Some(expiry) = dated.then(|| t.expires(name)).flatten() {
                     b.expiring.push((expiry, row));
                 }
             };
