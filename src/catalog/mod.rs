@@ -13,6 +13,7 @@
 //! keeps it unknown. Duplicate keys are errors in every format.
 
 mod eligo;
+pub(crate) mod facts;
 mod gateway;
 mod provider_policies;
 mod strict;
@@ -27,6 +28,7 @@ use crate::target::Target;
 #[cfg(feature = "python")]
 pub(crate) use eligo::TARGET_FIELDS;
 pub(crate) use eligo::target_from_json;
+pub(crate) use facts::Facts;
 pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
 
 pub use provider_policies::parse_retention;
@@ -65,6 +67,11 @@ pub enum CatalogFormat {
 
 /// An ordered list of provider targets with unique ids.
 ///
+/// Building a catalog also builds its facts as columns (one an attribute,
+/// text dictionary-encoded), which every policy's
+/// [`encode_catalog`](crate::Policy::encode_catalog) reads instead of the
+/// targets.
+///
 /// ```
 /// let catalog = eligo::Catalog::from_json(r#"{"targets": [
 ///     {"provider": "openai", "model": "gpt-4o", "attributes": {"soc2": true}},
@@ -79,6 +86,8 @@ pub struct Catalog {
     name: Option<String>,
     targets: Vec<Target>,
     index: HashMap<String, usize>,
+    /// The targets' values as columns, shared by every policy's encoding.
+    facts: Facts,
 }
 
 impl Catalog {
@@ -129,10 +138,12 @@ impl Catalog {
                 index.insert(t.id().to_string(), first);
             }
         }
+        let facts = Facts::new(&targets);
         Catalog {
             name,
             targets,
             index,
+            facts,
         }
     }
 
@@ -229,6 +240,11 @@ impl Catalog {
     /// Every target, in catalog order.
     pub fn targets(&self) -> &[Target] {
         &self.targets
+    }
+
+    /// The targets' values as columns.
+    pub(crate) fn facts(&self) -> &Facts {
+        &self.facts
     }
 
     /// Number of targets.

@@ -360,6 +360,13 @@ impl Program {
         bits
     }
 
+    /// Every predicate with the name and kind of the attribute it reads, in
+    /// predicate order: what binding the program to a catalog's columns
+    /// needs (see [`Check::eval`] for how a value is read).
+    pub(crate) fn predicates(&self) -> impl Iterator<Item = (&str, AttrKind, &Predicate)> {
+        self.checks.iter().map(|c| (&*c.attr, c.kind, &c.pred))
+    }
+
     /// The value of every predicate on `target`, in predicate order
     /// (expiring evidence read as of `date`, or today when `None`).
     pub fn predicate_values(&self, target: &Target, date: Option<Date>) -> Vec<Tri> {

@@ -1,6 +1,13 @@
 //! The bulk path: a catalog encoded column by column for one policy, and a
 //! filter that decides thousands of targets with a few word operations.
 //!
+//! Encoding reads no target: it *binds* the policy's predicates to the
+//! catalog's fact table (built once with the catalog and shared by every
+//! policy, see `catalog::facts`). Each predicate looks its attribute up by
+//! name once and turns that attribute's columns into its two literal
+//! columns with a few word operations, the date being a parameter of the
+//! binding.
+//!
 //! A target's literal bits (two a predicate, see [`crate::compile`]) are
 //! stored *bit-sliced*: one column per literal bit the policy reads, one bit
 //! per target in each column. A clause then passes for 64 targets at once
@@ -19,8 +26,11 @@
 use std::ops::Range;
 
 use crate::catalog::Catalog;
+use crate::catalog::facts::{Column, clear_rows};
 use crate::compile::{ColumnStep, Op};
+use crate::ir::Predicate;
 use crate::policy::Policy;
+use crate::schema::AttrKind;
 use crate::time::Date;
 
 /// Words the filter works on at once (64 targets a word): a block of the
@@ -149,11 +159,63 @@ pub struct EncodedCatalog {
 impl EncodedCatalog {
     pub(crate) fn encode(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> EncodedCatalog {
         let program = policy.program();
-        let len = catalog.len();
+        let facts = catalog.facts();
+        let len = facts.len();
         let stride = len.div_ceil(64);
         let bits = program.used_bits();
         let mut columns = vec![0u64; bits.len() * stride];
         // One day for the whole encoding, never one read per attribute.
+        let day = date.unwrap_or_else(Date::today);
+        let (mut yes, mut no) = (vec![0u64; stride], vec![0u64; stride]);
+        for (p, (attr, kind, pred)) in program.predicates().enumerate() {
+            let at = |b: usize| {
+                let b = u32::try_from(b).ok()?;
+                bits.binary_search(&b).ok()
+            };
+            let (kt, kf) = (at(2 * p), at(2 * p + 1));
+            if kt.is_none() && kf.is_none() {
+                continue;
+            }
+            yes.fill(0);
+            no.fill(0);
+            bind(facts.column(attr), kind, pred, day, &mut yes, &mut no);
+            mask_tail(&mut no, len);
+            for (k, from) in [(kt, &yes), (kf, &no)] {
+                let column = k.and_then(|k| columns.get_mut(k * stride..(k + 1) * stride));
+                if let Some(column) = column {
+                    column.copy_from_slice(from);
+                }
+            }
+        }
+        let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
+        EncodedCatalog {
+            policy: policy.clone(),
+            len,
+            stride,
+            bits,
+            columns,
+            plan,
+            day,
+            dated: date.is_some(),
+            expiring: facts.expiring_after(day),
+        }
+    }
+
+    /// [`Policy::encode_catalog`] the slow way, one target at a time from
+    /// its attributes ([`crate::Program::encode_at`]): the oracle the
+    /// column-built encoding is tested and measured against. Not for use
+    /// otherwise.
+    #[doc(hidden)]
+    pub fn encode_by_rows_for_testing(
+        policy: &Policy,
+        catalog: &Catalog,
+        date: Option<Date>,
+    ) -> EncodedCatalog {
+        let program = policy.program();
+        let len = catalog.len();
+        let stride = len.div_ceil(64);
+        let bits = program.used_bits();
+        let mut columns = vec![0u64; bits.len() * stride];
         let day = date.unwrap_or_else(Date::today);
         let mut expiring = Vec::new();
         for (i, t) in catalog.targets().iter().enumerate() {
@@ -174,6 +236,7 @@ impl EncodedCatalog {
             }
         }
         let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
+        expiring.sort_unstable();
         EncodedCatalog {
             policy: policy.clone(),
             len,
@@ -183,11 +246,27 @@ impl EncodedCatalog {
             plan,
             day,
             dated: date.is_some(),
-            expiring: {
-                expiring.sort_unstable();
-                expiring
-            },
+            expiring,
         }
+    }
+
+    /// Whether two encodings hold the same columns, date and expiring rows
+    /// (for tests of the encoding itself).
+    #[doc(hidden)]
+    pub fn same_encoding_for_testing(&self, other: &EncodedCatalog) -> bool {
+        (
+            self.len,
+            &self.bits,
+            &self.columns,
+            self.day,
+            &self.expiring,
+        ) == (
+            other.len,
+            &other.bits,
+            &other.columns,
+            other.day,
+            &other.expiring,
+        )
     }
 
     /// The day [`filter`](EncodedCatalog::filter) and
@@ -438,6 +517,79 @@ impl EncodedCatalog {
     }
 }
 
+/// Binds one predicate to the catalog's column for its attribute (`None`:
+/// no target declares it): the rows where the predicate is definitely true
+/// into `yes`, definitely false into `no`, as of `day`. Reads values as
+/// `Check::eval` does (see [`crate::compile::predicate_value`]): a value of
+/// another kind than `kind`, or expired by `day`, is undeclared; `Known` is
+/// never unknown. A few word operations a predicate, plus a bit for each
+/// row a short row list names; no work for the other targets.
+fn bind(
+    column: Option<&Column>,
+    kind: AttrKind,
+    pred: &Predicate,
+    day: Date,
+    yes: &mut [u64],
+    no: &mut [u64],
+) {
+    let Some(column) = column else {
+        if matches!(pred, Predicate::Known(_)) {
+            no.fill(!0);
+        }
+        return;
+    };
+    match (pred, kind) {
+        (Predicate::Known(_), _) => {
+            let declared = match kind {
+                AttrKind::Flag => column.flags.as_ref().map(|c| &c.declared),
+                AttrKind::Number => column.numbers.as_ref().map(|c| &c.declared),
+                AttrKind::Text => column.texts.as_ref().map(|c| &c.declared),
+            };
+            if let Some(rows) = declared {
+                rows.or_into(yes);
+            }
+            clear_rows(yes, column.expired_on(day));
+            for (n, y) in no.iter_mut().zip(yes.iter()) {
+                *n = !y;
+            }
+            return;
+        }
+        (Predicate::Flag(_), AttrKind::Flag) => {
+            if let Some(flags) = &column.flags {
+                flags.split(yes, no);
+            }
+        }
+        (Predicate::NumCmp(_, op, n), AttrKind::Number) => {
+            if let Some(numbers) = &column.numbers {
+                numbers.compare(*op, *n, yes, no);
+            }
+        }
+        (Predicate::NumIn(_, list), AttrKind::Number) => {
+            if let Some(numbers) = &column.numbers {
+                numbers.any_of(list, yes, no);
+            }
+        }
+        (Predicate::TextIn(_, list), AttrKind::Text) => {
+            if let Some(texts) = &column.texts {
+                texts.any_of(list, yes, no);
+            }
+        }
+        // A test of another kind than its attribute: unknown everywhere.
+        _ => return,
+    }
+    for row in column.expired_on(day) {
+        clear_rows(yes, [row]);
+        clear_rows(no, [row]);
+    }
+}
+
+/// Clears the bits at or past `len` in the last word.
+fn mask_tail(words: &mut [u64], len: usize) {
+    if let (Some(last), r @ 1..) = (words.last_mut(), len % 64) {
+        *last &= (1u64 << r) - 1;
+    }
+}
+
 fn and1(acc: &mut [u64], x: &[u64]) {
     for (a, x) in acc.iter_mut().zip(x) {
         *a &= x;
@@ -517,5 +669,90 @@ impl AllowedSet {
     /// The bitmap: position `i` is bit `i % 64` of word `i / 64`.
     pub fn as_words(&self) -> &[u64] {
         &self.words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Target;
+
+    /// Targets that stress reading values from columns: every kind of value
+    /// under one name, wildcard models, expiring evidence (also on
+    /// `provider`), undeclared attributes, and enough rows for both row
+    /// lists and bitmaps.
+    fn catalog(n: usize) -> Catalog {
+        let day = |d| Date::new(2026, 6, d).unwrap();
+        let targets = (0..n)
+            .map(|i| {
+                let model = ["m", "*", "gpt-4o", "m2"][i % 4];
+                let mut t = Target::builder(format!("p{}", i % 7), model)
+                    .id(format!("t{i}"))
+                    .build();
+                match i % 5 {
+                    0 => t.set("soc2", true),
+                    1 => t.set("soc2", false),
+                    2 => t.set("soc2", 3i64), // wrong kind: undeclared
+                    3 => t.set_expiring("soc2", true, day(10 + (i % 3) as u8)),
+                    _ => {}
+                }
+                match i % 6 {
+                    0..=2 => t.set("retention_days", (i % 40) as i64 - 3),
+                    3 => t.set_expiring("retention_days", 0i64, day(11)),
+                    4 => t.set("retention_days", "none"),
+                    _ => {}
+                }
+                match i % 3 {
+                    0 => t.set("region", if i % 2 == 0 { "eu" } else { "us" }),
+                    1 => t.set("region", true),
+                    _ => {}
+                }
+                if i % 11 == 0 {
+                    t.set_expiring("provider", "p0", day(11));
+                }
+                if i % 13 == 0 {
+                    t.set("tier", (i % 4) as i64);
+                }
+                t
+            })
+            .collect();
+        Catalog::new(targets).unwrap()
+    }
+
+    const POLICIES: &[&str] = &[
+        "require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0",
+        "require known(soc2); require !known(gdpr) or known(retention_days)",
+        "require retention_days > 5 or retention_days < 0; require retention_days != 7",
+        "require retention_days >= 30 or retention_days == 2; require !(retention_days in [0, 1, 36])",
+        r#"require region in ["eu", "uk"] or !(region in ["us"]); allow provider ["p0", "p3"]; deny model ["m2"]"#,
+        r#"allow model ["gpt-4o", "m"]; require known(model) or known(provider)"#,
+        "attribute tier: number; attribute ghost: flag; require tier <= 2 or ghost; require known(tier) or !ghost",
+    ];
+
+    #[test]
+    fn columns_agree_with_rows_on_every_day() {
+        for n in [0, 1, 63, 64, 65, 700, 5000] {
+            let catalog = catalog(n);
+            assert_eq!(catalog.len(), n);
+            for src in POLICIES {
+                let policy = crate::compile(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+                for d in 9..=13 {
+                    let date = Date::new(2026, 6, d);
+                    let columns = policy.encode_catalog(&catalog, date);
+                    let rows = EncodedCatalog::encode_by_rows_for_testing(&policy, &catalog, date);
+                    assert!(
+                        columns.same_encoding_for_testing(&rows),
+                        "{src}, {n} targets, day {d}"
+                    );
+                    assert_eq!(columns.filter(), rows.filter(), "{src}");
+                    for (i, t) in catalog.targets().iter().enumerate() {
+                        let want = policy
+                            .program()
+                            .passes(&policy.program().encode_at(t, date));
+                        assert_eq!(columns.is_allowed(i), want, "{src}, target {i}, day {d}");
+                    }
+                }
+            }
+        }
     }
 }
