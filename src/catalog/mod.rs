@@ -67,10 +67,10 @@ pub enum CatalogFormat {
 
 /// An ordered list of provider targets with unique ids.
 ///
-/// Building a catalog also builds its facts as columns (one an attribute,
-/// text dictionary-encoded), which every policy's
-/// [`encode_catalog`](crate::Policy::encode_catalog) reads instead of the
-/// targets.
+/// The first [`encode_catalog`](crate::Policy::encode_catalog) builds the
+/// catalog's facts as columns (one an attribute, text dictionary-encoded),
+/// once; every policy's encoding then reads them instead of the targets. A
+/// catalog used only to route one request at a time never builds them.
 ///
 /// ```
 /// let catalog = eligo::Catalog::from_json(r#"{"targets": [
@@ -81,14 +81,25 @@ pub enum CatalogFormat {
 /// assert_eq!(catalog.get("onprem/llama-3").unwrap().model(), "llama-3");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Catalog {
     name: Option<String>,
     targets: Vec<Target>,
     index: HashMap<String, usize>,
-    /// The targets' values as columns, shared by every policy's encoding.
-    facts: Facts,
+    /// The targets' values as columns, shared by every policy's encoding;
+    /// built on first use.
+    facts: std::sync::OnceLock<Facts>,
 }
+
+/// Two catalogs are equal when their names and targets are (the facts are
+/// derived from the targets).
+impl PartialEq for Catalog {
+    fn eq(&self, other: &Catalog) -> bool {
+        self.name == other.name && self.targets == other.targets
+    }
+}
+
+impl Eq for Catalog {}
 
 impl Catalog {
     /// A catalog of `targets`, in order. Fails if two share an id.
@@ -138,12 +149,11 @@ impl Catalog {
                 index.insert(t.id().to_string(), first);
             }
         }
-        let facts = Facts::new(&targets);
         Catalog {
             name,
             targets,
             index,
-            facts,
+            facts: std::sync::OnceLock::new(),
         }
     }
 
@@ -244,7 +254,7 @@ impl Catalog {
 
     /// The targets' values as columns.
     pub(crate) fn facts(&self) -> &Facts {
-        &self.facts
+        self.facts.get_or_init(|| Facts::new(&self.targets))
     }
 
     /// Number of targets.
