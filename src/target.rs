@@ -314,6 +314,9 @@ impl Target {
     /// The value of attribute `name` on `date`: evidence that expired before
     /// `date` reads as unknown (it is still valid on its expiry date).
     pub fn get_on(&self, name: &str, date: Date) -> Option<ValueRef<'_>> {
+        if self.expires.is_empty() {
+            return self.get_declared(name);
+        }
         match self.expires.get(name) {
             Some(&expiry) if date > expiry => None,
             _ => self.get_declared(name),
