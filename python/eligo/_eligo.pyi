@@ -183,7 +183,10 @@ class Policy:
         ``CatalogError``.
         """
     @overload
-    def filter(self, targets: Catalog, date: Optional[str] = None) -> AllowedSet: ...
+    def filter(self, targets: Catalog, date: Optional[str] = None) -> AllowedSet:
+        """The allowed targets of a catalog, as ``encode(catalog, date).filter()``
+        gives them, computed without the GIL; for an iterable of mappings,
+        the allowed mappings themselves, in order."""
     @overload
     def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
     def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...
