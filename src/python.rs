@@ -14,7 +14,8 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySlice, PyString, PyTuple};
 use serde_json::Value as J;
 
 use crate::{Date, ErrorKind};
@@ -513,10 +514,7 @@ impl PyEncodedCatalog {
     /// Decides every target in one pass over the columns. Short enough
     /// (microseconds for 100,000 targets) that it keeps the GIL.
     fn filter(&self, py: Python<'_>) -> PyAllowedSet {
-        PyAllowedSet {
-            inner: self.inner.filter(),
-            catalog: self.catalog.clone_ref(py),
-        }
+        PyAllowedSet::new(self.inner.filter(), self.catalog.clone_ref(py))
     }
 
     /// Whether the target at `index` passes (the row path).
@@ -543,11 +541,46 @@ impl PyEncodedCatalog {
     }
 }
 
-/// The targets a filter allowed, as a bitmap over catalog positions.
-#[pyclass(frozen, name = "AllowedSet", module = "eligo")]
+/// The targets a filter allowed, as a bitmap over catalog positions; to
+/// Python, a read-only sequence of the allowed ids in catalog order. The ids
+/// are the catalog's cached `str` objects, never converted again.
+#[pyclass(frozen, sequence, name = "AllowedSet", module = "eligo")]
 struct PyAllowedSet {
     inner: crate::AllowedSet,
     catalog: Py<PyCatalog>,
+    /// The allowed positions, listed on first need (indexing, iterating).
+    positions: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl PyAllowedSet {
+    fn new(inner: crate::AllowedSet, catalog: Py<PyCatalog>) -> PyAllowedSet {
+        PyAllowedSet {
+            inner,
+            catalog,
+            positions: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn positions(&self) -> &[usize] {
+        self.positions
+            .get_or_init(|| self.inner.indices().collect())
+    }
+
+    /// The id of catalog position `i`, as the catalog's cached str.
+    fn id_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyString>> {
+        let strs = self.catalog.bind(py).get().id_strs(py);
+        strs.get(i)
+            .map(|s| s.bind(py).clone())
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("AllowedSet index out of range"))
+    }
+
+    /// The allowed ids, as Rust strings, in catalog order.
+    fn id_texts<'a>(&'a self, catalog: &'a PyCatalog) -> impl Iterator<Item = &'a str> {
+        let targets = catalog.inner.targets();
+        self.inner
+            .indices()
+            .filter_map(move |i| targets.get(i).map(|t| t.id()))
+    }
 }
 
 #[pymethods]
@@ -557,24 +590,156 @@ impl PyAllowedSet {
         self.inner.count()
     }
 
-    /// Whether catalog position `index` is allowed.
-    fn __contains__(&self, index: usize) -> bool {
-        self.inner.contains(index)
+    /// Whether the target with id `x` is allowed (`x` a str), or whether
+    /// catalog position `x` is allowed (`x` an int); `False` for anything
+    /// else.
+    fn __contains__(&self, py: Python<'_>, x: &Bound<'_, PyAny>) -> bool {
+        if let Ok(id) = x.cast::<PyString>() {
+            let catalog = self.catalog.bind(py).get();
+            return id
+                .to_cow()
+                .ok()
+                .and_then(|id| catalog.inner.position(&id))
+                .is_some_and(|i| self.inner.contains(i));
+        }
+        if x.is_instance_of::<PyInt>() && !x.is_instance_of::<PyBool>() {
+            return x.extract::<usize>().is_ok_and(|i| self.inner.contains(i));
+        }
+        false
+    }
+
+    /// The `i`-th allowed id (negative counts from the end), or a list of
+    /// ids for a slice.
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        i: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let positions = self.positions();
+        if let Ok(slice) = i.cast::<PySlice>() {
+            let s = slice.indices(isize::try_from(positions.len()).unwrap_or(isize::MAX))?;
+            let out = PyList::empty(py);
+            let mut k = s.start;
+            for _ in 0..s.slicelength {
+                if let Some(&p) = usize::try_from(k).ok().and_then(|k| positions.get(k)) {
+                    out.append(self.id_at(py, p)?)?;
+                }
+                k += s.step;
+            }
+            return Ok(out.into_any());
+        }
+        let i: isize = i.extract()?;
+        let n = positions.len();
+        let k = if i < 0 {
+            n.checked_sub(i.unsigned_abs())
+        } else {
+            Some(i.unsigned_abs())
+        };
+        match k.and_then(|k| positions.get(k)) {
+            Some(&p) => Ok(self.id_at(py, p)?.into_any()),
+            None => Err(pyo3::exceptions::PyIndexError::new_err(
+                "AllowedSet index out of range",
+            )),
+        }
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> PyAllowedIter {
+        PyAllowedIter {
+            set: slf.unbind(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Equal to another AllowedSet or a list or tuple with the same ids in
+    /// the same order.
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let catalog = self.catalog.bind(py).get();
+        if let Ok(o) = other.cast::<PyAllowedSet>() {
+            let o = o.get();
+            let same = if o.catalog.is(&self.catalog) {
+                o.inner == self.inner
+            } else {
+                let oc = o.catalog.bind(py).get();
+                self.inner.count() == o.inner.count() && self.id_texts(catalog).eq(o.id_texts(oc))
+            };
+            return Ok(PyBool::new(py, same).to_owned().into_any().unbind());
+        }
+        if !(other.is_instance_of::<PyList>() || other.is_instance_of::<PyTuple>()) {
+            return Ok(py.NotImplemented());
+        }
+        if other.len()? != self.inner.count() {
+            return Ok(PyBool::new(py, false).to_owned().into_any().unbind());
+        }
+        let mut same = true;
+        for (x, id) in other.try_iter()?.zip(self.id_texts(catalog)) {
+            let x = x?;
+            let eq = x
+                .cast::<PyString>()
+                .ok()
+                .and_then(|x| x.to_cow().ok().map(|x| x == id))
+                .unwrap_or(false);
+            if !eq {
+                same = false;
+                break;
+            }
+        }
+        Ok(PyBool::new(py, same).to_owned().into_any().unbind())
+    }
+
+    /// Where the allowed id `id` is in this sequence, looking between
+    /// `start` and `stop` as `list.index` does.
+    #[pyo3(signature = (id, start = 0, stop = isize::MAX, /))]
+    fn index(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        start: isize,
+        stop: isize,
+    ) -> PyResult<usize> {
+        let catalog = self.catalog.bind(py).get();
+        let positions = self.positions();
+        let n = positions.len();
+        let clamp = |i: isize| {
+            if i < 0 {
+                n.saturating_sub(i.unsigned_abs())
+            } else {
+                i.unsigned_abs().min(n)
+            }
+        };
+        let at = id
+            .cast::<PyString>()
+            .ok()
+            .and_then(|id| id.to_cow().ok().and_then(|id| catalog.inner.position(&id)))
+            .and_then(|p| positions.binary_search(&p).ok())
+            .filter(|&k| clamp(start) <= k && k < clamp(stop));
+        at.ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{} is not in the AllowedSet",
+                id.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })
+    }
+
+    /// 1 if `id` is an allowed id, else 0 (ids are unique).
+    #[pyo3(signature = (id, /))]
+    fn count(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> usize {
+        usize::from(id.is_instance_of::<PyString>() && self.__contains__(py, id))
     }
 
     /// The allowed positions, in catalog order.
     fn indices(&self) -> Vec<usize> {
-        self.inner.indices().collect()
+        self.positions().to_vec()
     }
 
-    /// The allowed target ids, in catalog order.
-    fn ids(&self, py: Python<'_>) -> Vec<String> {
-        let catalog = self.catalog.bind(py).get();
-        let targets = catalog.inner.targets();
-        self.inner
-            .indices()
-            .filter_map(|i| targets.get(i).map(|t| t.id().to_string()))
-            .collect()
+    /// The allowed target ids, in catalog order, as a new list.
+    fn ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let strs = self.catalog.bind(py).get().id_strs(py);
+        PyList::new(
+            py,
+            self.positions()
+                .iter()
+                .filter_map(|&i| strs.get(i).map(|s| s.bind(py))),
+        )
     }
 
     /// The bitmap: bit `i % 8` of byte `i / 8` is position `i`.
@@ -596,12 +761,46 @@ impl PyAllowedSet {
         self.inner.len()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "AllowedSet({} of {} allowed)",
-            self.inner.count(),
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        const SHOWN: usize = 5;
+        let mut ids = Vec::new();
+        for &p in self.positions().iter().take(SHOWN) {
+            ids.push(self.id_at(py, p)?.repr()?.to_string());
+        }
+        let n = self.inner.count();
+        if n > SHOWN {
+            ids.push(format!("... {} more", n - SHOWN));
+        }
+        Ok(format!(
+            "AllowedSet([{}], {} of {} allowed)",
+            ids.join(", "),
+            n,
             self.inner.len()
-        )
+        ))
+    }
+}
+
+/// Iterates an AllowedSet's ids.
+#[pyclass(frozen, name = "AllowedSetIterator", module = "eligo")]
+struct PyAllowedIter {
+    set: Py<PyAllowedSet>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl PyAllowedIter {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        use std::sync::atomic::Ordering;
+        let set = self.set.bind(py).get();
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        match set.positions().get(k) {
+            Some(&p) => set.id_at(py, p).map(Some),
+            None => Ok(None),
+        }
     }
 }
 
@@ -609,6 +808,28 @@ impl PyAllowedSet {
 #[pyclass(frozen, name = "Catalog", module = "eligo")]
 struct PyCatalog {
     inner: crate::Catalog,
+    /// One Python str a target id, in catalog order, made on first need
+    /// and shared by every AllowedSet over this catalog.
+    id_strs: PyOnceLock<Vec<Py<PyString>>>,
+}
+
+impl PyCatalog {
+    fn new(inner: crate::Catalog) -> PyCatalog {
+        PyCatalog {
+            inner,
+            id_strs: PyOnceLock::new(),
+        }
+    }
+
+    fn id_strs(&self, py: Python<'_>) -> &[Py<PyString>] {
+        self.id_strs.get_or_init(py, || {
+            self.inner
+                .targets()
+                .iter()
+                .map(|t| PyString::new(py, t.id()).unbind())
+                .collect()
+        })
+    }
 }
 
 #[pymethods]
@@ -616,8 +837,7 @@ impl PyCatalog {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyCatalog> {
         let r = py.detach(|| crate::Catalog::from_file(&path));
-        r.map(|inner| PyCatalog { inner })
-            .map_err(|e| to_py_err(py, &e))
+        r.map(PyCatalog::new).map_err(|e| to_py_err(py, &e))
     }
 
     #[staticmethod]
@@ -634,15 +854,14 @@ impl PyCatalog {
         }
         let text = text.to_string();
         let r = py.detach(|| crate::Catalog::from_str_as(&text, name, crate::CatalogFormat::Json));
-        r.map(|inner| PyCatalog { inner })
-            .map_err(|e| to_py_err(py, &e))
+        r.map(PyCatalog::new).map_err(|e| to_py_err(py, &e))
     }
 
     #[staticmethod]
     fn from_targets(py: Python<'_>, targets: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
         let list = Reader::new(py).targets(targets, |_| {})?;
         crate::Catalog::new(list)
-            .map(|inner| PyCatalog { inner })
+            .map(PyCatalog::new)
             .map_err(|e| to_py_err(py, &e))
     }
 
@@ -709,8 +928,9 @@ impl PyPolicy {
         verdict(py, t.id(), &v)
     }
 
-    /// The passing targets: the mappings themselves for a sequence of
-    /// mappings, the ids for a Catalog; in order.
+    /// The passing targets: for a Catalog, an AllowedSet (its bitmap
+    /// filter, without the GIL); for a sequence of mappings, the mappings
+    /// themselves; in order.
     #[pyo3(signature = (targets, date = None))]
     fn filter(
         &self,
@@ -718,21 +938,15 @@ impl PyPolicy {
         targets: &Bound<'_, PyAny>,
         date: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
-        let date = parse_date(date)?.unwrap_or_else(Date::today);
         let policy = &self.inner;
         if let Ok(catalog) = targets.cast::<PyCatalog>() {
-            let catalog = catalog.get();
-            let ids: Vec<String> = py.detach(|| {
-                catalog
-                    .inner
-                    .targets()
-                    .iter()
-                    .filter(|t| policy.is_allowed_on(t, date))
-                    .map(|t| t.id().to_string())
-                    .collect()
-            });
-            return Ok(ids.into_pyobject(py)?.into_any().unbind());
+            let date = parse_date(date)?;
+            let c = catalog.get();
+            let inner = py.detach(|| policy.encode_catalog(&c.inner, date).filter());
+            let set = PyAllowedSet::new(inner, catalog.clone().unbind());
+            return Ok(Py::new(py, set)?.into_any());
         }
+        let date = parse_date(date)?.unwrap_or_else(Date::today);
         let mut objects = Vec::new();
         let converted = Reader::new(py).targets(targets, |item| objects.push(item))?;
         let keep: Vec<bool> = py.detach(|| {

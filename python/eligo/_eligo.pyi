@@ -1,8 +1,8 @@
 """Type stubs for the eligo extension module (checked by mypy.stubtest)."""
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any, Optional, TypeVar, Union, final, overload
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Optional, SupportsIndex, TypeVar, Union, final, overload
 
 _M = TypeVar("_M", bound=Mapping[str, Any])
 
@@ -113,16 +113,36 @@ class Catalog:
     def __contains__(self, id: str, /) -> bool: ...
 
 @final
-class AllowedSet:
-    """The targets a filter allowed, as a bitmap over catalog positions."""
+class AllowedSet(Sequence[str]):
+    """The targets a filter allowed: a read-only sequence of their ids in
+    catalog order, kept as a bitmap over catalog positions.
 
+    The ids are the catalog's own ``str`` objects, made once per catalog
+    and shared by every set over it. ``x in s`` is true for an allowed id
+    (a ``str``) and, as before, for an allowed catalog position (an
+    ``int``). A set equals a list or tuple of the same ids in the same
+    order, and another set with the same ids.
+    """
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __len__(self) -> int: ...
-    def __contains__(self, index: int, /) -> bool: ...
-    def indices(self) -> list[int]: ...
-    def ids(self) -> list[str]: ...
+    def __contains__(self, x: object, /) -> bool: ...
+    @overload
+    def __getitem__(self, i: SupportsIndex, /) -> str: ...
+    @overload
+    def __getitem__(self, i: slice, /) -> list[str]: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def index(self, id: Any, start: int = 0, stop: int = ..., /) -> int: ...
+    def count(self, id: Any, /) -> int: ...
+    def indices(self) -> list[int]:
+        """The allowed catalog positions, ascending."""
+    def ids(self) -> list[str]:
+        """The allowed ids as a new list (of the cached ``str`` objects)."""
     def to_bytes(self) -> bytes: ...
     @property
-    def size(self) -> int: ...
+    def size(self) -> int:
+        """The number of catalog positions the set ranges over."""
 
 @final
 class EncodedCatalog:
@@ -163,7 +183,10 @@ class Policy:
         ``CatalogError``.
         """
     @overload
-    def filter(self, targets: Catalog, date: Optional[str] = None) -> list[str]: ...
+    def filter(self, targets: Catalog, date: Optional[str] = None) -> AllowedSet:
+        """The allowed targets of a catalog, as ``encode(catalog, date).filter()``
+        gives them, computed without the GIL; for an iterable of mappings,
+        the allowed mappings themselves, in order."""
     @overload
     def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
     def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...
