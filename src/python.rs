@@ -602,10 +602,14 @@ impl PyAllowedSet {
                 .and_then(|id| catalog.inner.position(&id))
                 .is_some_and(|i| self.inner.contains(i));
         }
-        if x.is_instance_of::<PyInt>() && !x.is_instance_of::<PyBool>() {
-            return x.extract::<usize>().is_ok_and(|i| self.inner.contains(i));
-        }
+        // Only ids: `0 in s` asking about a catalog position, beside `s[0]`
+        // (the first allowed id) and `len(s)`, would be misread.
         false
+    }
+
+    /// Whether catalog position `i` is allowed (`False` past the end).
+    fn contains_position(&self, i: isize) -> bool {
+        usize::try_from(i).is_ok_and(|i| self.inner.contains(i))
     }
 
     /// The `i`-th allowed id (negative counts from the end), or a list of
@@ -624,7 +628,11 @@ impl PyAllowedSet {
                 if let Some(&p) = usize::try_from(k).ok().and_then(|k| positions.get(k)) {
                     out.append(self.id_at(py, p)?)?;
                 }
-                k += s.step;
+                // Past the last element the step may overflow: stop there.
+                let Some(next) = k.checked_add(s.step) else {
+                    break;
+                };
+                k = next;
             }
             return Ok(out.into_any());
         }

@@ -351,7 +351,8 @@ impl Target {
     }
 
     /// Declares attribute `name` as evidence valid until `expires`
-    /// (inclusive); after that date it reads as unknown.
+    /// (inclusive); after that date it reads as unknown. `provider` and
+    /// `model` are the target's own fields and never expire.
     pub fn set_expiring(
         &mut self,
         name: impl Into<String>,
@@ -359,7 +360,11 @@ impl Target {
         expires: Date,
     ) {
         let name = name.into();
-        self.expires.insert(name.clone(), expires);
+        // `provider` and `model` are the target's own fields: they never
+        // expire.
+        if name != "provider" && name != "model" {
+            self.expires.insert(name.clone(), expires);
+        }
         self.set(name, value);
     }
 

@@ -222,12 +222,20 @@ impl Column {
     /// Rows whose value has expired on `day` (evidence is valid through its
     /// expiry date): they read as undeclared.
     pub(crate) fn expired_on(&self, day: Date) -> impl Iterator<Item = usize> + '_ {
+        self.expired_before(day).iter().map(|&(_, row)| row)
+    }
+
+    /// Rows whose value is still valid on `day` but expires later, with
+    /// their expiry dates, ascending.
+    pub(crate) fn expiring_from(&self, day: Date) -> &[(Date, usize)] {
         let n = self.expiring.partition_point(|&(expiry, _)| expiry < day);
-        self.expiring
-            .get(..n)
-            .unwrap_or(&[])
-            .iter()
-            .map(|&(_, row)| row)
+        self.expiring.get(n..).unwrap_or(&[])
+    }
+
+    /// Rows whose value expired before `day`, with their expiry dates.
+    fn expired_before(&self, day: Date) -> &[(Date, usize)] {
+        let n = self.expiring.partition_point(|&(expiry, _)| expiry < day);
+        self.expiring.get(..n).unwrap_or(&[])
     }
 }
 
@@ -237,8 +245,6 @@ impl Column {
 pub(crate) struct Facts {
     len: usize,
     columns: HashMap<Box<str>, Column>,
-    /// Every expiry date of every target: (date, row), ascending.
-    expiries: Vec<(Date, usize)>,
 }
 
 impl fmt::Debug for Facts {
@@ -246,7 +252,6 @@ impl fmt::Debug for Facts {
         f.debug_struct("Facts")
             .field("len", &self.len)
             .field("columns", &self.columns.len())
-            .field("expiries", &self.expiries.len())
             .finish()
     }
 }
@@ -322,12 +327,8 @@ impl Facts {
         // targets mostly declare attributes in the same order, and a
         // comparison with that column's name costs less than hashing.
         let mut hints: Vec<usize> = Vec::new();
-        let mut expiries = Vec::new();
         for (row, t) in targets.iter().enumerate() {
             let dated = t.has_expiring_evidence();
-            if dated {
-                expiries.extend(t.expiries().map(|d| (d, row)));
-            }
             let mut j = 0;
             let mut add = |name, value| {
                 let hinted = hints
@@ -385,14 +386,12 @@ impl Facts {
                 }
             }
         }
-        expiries.sort_unstable();
         Facts {
             len,
             columns: builders
                 .into_iter()
                 .map(|(name, b)| (Box::from(name), b.finish(len)))
                 .collect(),
-            expiries,
         }
     }
 
@@ -404,24 +403,6 @@ impl Facts {
     /// The column of attribute `name`, if some target declares it.
     pub(crate) fn column(&self, name: &str) -> Option<&Column> {
         self.columns.get(name)
-    }
-
-    /// Rows with evidence valid on `day` that expires later: (the earliest
-    /// such expiry, row), ascending.
-    pub(crate) fn expiring_after(&self, day: Date) -> Vec<(Date, usize)> {
-        let from = self.expiries.partition_point(|&(d, _)| d < day);
-        let mut seen = vec![0u64; self.len.div_ceil(64)];
-        let mut out = Vec::new();
-        for &(d, row) in self.expiries.get(from..).unwrap_or(&[]) {
-            let (w, bit) = (row / 64, 1u64 << (row % 64));
-            if let Some(s) = seen.get_mut(w) {
-                if *s & bit == 0 {
-                    *s |= bit;
-                    out.push((d, row));
-                }
-            }
-        }
-        out
     }
 }
 
@@ -536,10 +517,9 @@ mod tests {
         let on = |d| soc2.expired_on(d).collect::<Vec<_>>();
         assert!(on(expiry).is_empty());
         assert_eq!(on(Date::new(2026, 7, 1).unwrap()), [0]);
-        assert_eq!(facts.expiring_after(expiry), [(expiry, 0)]);
+        assert_eq!(soc2.expiring_from(expiry), [(expiry, 0)]);
         assert!(
-            facts
-                .expiring_after(Date::new(2026, 7, 1).unwrap())
+            soc2.expiring_from(Date::new(2026, 7, 1).unwrap())
                 .is_empty()
         );
     }

@@ -150,10 +150,48 @@ pub struct EncodedCatalog {
     /// Whether `day` was given (`false`: it was today at encoding, and the
     /// encoding must not outlive it).
     dated: bool,
-    /// Rows whose evidence was valid on `day` but expires later: (the
-    /// earliest such expiry, row), by date. Once a later day is past that
-    /// expiry, the row is no longer allowed from this encoding.
-    expiring: Vec<(Date, usize)>,
+    /// Rows whose evidence (for an attribute the policy reads) was valid on
+    /// `day` but expires later. Once a later day is past that expiry, the
+    /// row is no longer allowed from this encoding.
+    expiring: Expiring,
+}
+
+/// The rows of an encoding whose evidence expires after its date, each with
+/// its earliest such expiry: by date (for a whole filter) and by row (for
+/// one target).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Expiring {
+    by_date: Vec<(Date, usize)>,
+    by_row: Vec<(usize, Date)>,
+}
+
+impl Expiring {
+    /// From (expiry, row) pairs in any order, a row possibly many times.
+    fn new(pairs: impl IntoIterator<Item = (Date, usize)>) -> Expiring {
+        let mut by_row: Vec<(usize, Date)> = pairs.into_iter().map(|(d, r)| (r, d)).collect();
+        by_row.sort_unstable();
+        by_row.dedup_by_key(|&mut (row, _)| row);
+        let mut by_date: Vec<(Date, usize)> = by_row.iter().map(|&(r, d)| (d, r)).collect();
+        by_date.sort_unstable();
+        Expiring { by_date, by_row }
+    }
+
+    /// Rows whose earliest expiry is before `day`.
+    fn before(&self, day: Date) -> impl Iterator<Item = usize> + '_ {
+        self.by_date
+            .iter()
+            .take_while(move |(expiry, _)| *expiry < day)
+            .map(|&(_, row)| row)
+    }
+
+    /// Whether row `row` has evidence expiring before `day`.
+    fn row_before(&self, row: usize, day: Date) -> bool {
+        self.by_row
+            .binary_search_by_key(&row, |&(r, _)| r)
+            .ok()
+            .and_then(|i| self.by_row.get(i))
+            .is_some_and(|&(_, expiry)| expiry < day)
+    }
 }
 
 impl EncodedCatalog {
@@ -197,7 +235,12 @@ impl EncodedCatalog {
             plan,
             day,
             dated: date.is_some(),
-            expiring: facts.expiring_after(day),
+            expiring: Expiring::new(
+                program
+                    .predicates()
+                    .filter_map(|(name, _, _)| facts.column(name))
+                    .flat_map(|c| c.expiring_from(day).iter().copied()),
+            ),
         }
     }
 
@@ -218,10 +261,14 @@ impl EncodedCatalog {
         let mut columns = vec![0u64; bits.len() * stride];
         let day = date.unwrap_or_else(Date::today);
         let mut expiring = Vec::new();
+        let read: Vec<&str> = program.predicates().map(|(name, _, _)| name).collect();
         for (i, t) in catalog.targets().iter().enumerate() {
-            if let Some(first) = t.expiries().filter(|&e| e >= day).min() {
-                expiring.push((first, i));
-            }
+            expiring.extend(
+                read.iter()
+                    .filter_map(|name| t.expires(name))
+                    .filter(|&e| e >= day)
+                    .map(|e| (e, i)),
+            );
             let row = program.encode_at(t, Some(day));
             let (word, mask) = (i / 64, 1u64 << (i % 64));
             for (k, &b) in bits.iter().enumerate() {
@@ -236,7 +283,6 @@ impl EncodedCatalog {
             }
         }
         let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
-        expiring.sort_unstable();
         EncodedCatalog {
             policy: policy.clone(),
             len,
@@ -246,7 +292,7 @@ impl EncodedCatalog {
             plan,
             day,
             dated: date.is_some(),
-            expiring,
+            expiring: Expiring::new(expiring),
         }
     }
 
@@ -276,13 +322,12 @@ impl EncodedCatalog {
         if self.dated { self.day } else { Date::today() }
     }
 
-    /// Rows decided on evidence that has expired by `day`: those are no
-    /// longer allowed (a long-lived encoding must not keep honouring it).
-    fn stale(&self, day: Date) -> impl Iterator<Item = usize> + '_ {
-        self.expiring
-            .iter()
-            .take_while(move |(expiry, _)| *expiry < day)
-            .map(|&(_, row)| row)
+    /// Whether the encoding can answer for `day`: its own date or later.
+    /// Evidence that had expired by the encoding's date may still have been
+    /// valid on an earlier day, and `!known(x)` can turn on it, so an
+    /// earlier day is never answered from this encoding.
+    fn answers_for(&self, day: Date) -> bool {
+        day >= self.day
     }
 
     /// Decides every target: the allowed set, in catalog order.
@@ -294,10 +339,11 @@ impl EncodedCatalog {
     }
 
     /// [`filter`](EncodedCatalog::filter) as of `day`: a target allowed on
-    /// the encoding's date whose evidence has expired by `day` is left out.
-    /// (For a day before the encoding's date, evidence that had expired by
-    /// then still blocks: the answer may block more than a fresh encoding,
-    /// never allow more.)
+    /// the encoding's date whose evidence (for an attribute the policy
+    /// reads) has expired by `day` is left out. A day before the encoding's
+    /// date allows nothing: evidence that had expired by the encoding's date
+    /// may have been valid then, and `!known(x)` turns on it; encode for
+    /// that day instead.
     ///
     /// ```
     /// use eligo::{Catalog, Date, Target};
@@ -320,7 +366,10 @@ impl EncodedCatalog {
                 self.apply(*step, &words, acc, &mut scratch);
             }
         }
-        for row in self.stale(day) {
+        if !self.answers_for(day) {
+            return AllowedSet::from_words(vec![0; self.stride], self.len);
+        }
+        for row in self.expiring.before(day) {
             if let Some(w) = out.get_mut(row / 64) {
                 *w &= !(1u64 << (row % 64));
             }
@@ -460,7 +509,7 @@ impl EncodedCatalog {
     /// [`is_allowed`](EncodedCatalog::is_allowed) as of `day`, as
     /// [`filter_on`](EncodedCatalog::filter_on) decides.
     pub fn is_allowed_on(&self, index: usize, day: Date) -> bool {
-        if index >= self.len || self.stale(day).any(|row| row == index) {
+        if index >= self.len || !self.answers_for(day) || self.expiring.row_before(index, day) {
             return false;
         }
         let program = self.policy.program();

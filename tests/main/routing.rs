@@ -610,3 +610,35 @@ fn model_fields_with_a_slash_name_a_target_or_a_model() {
         eligo::route(&policy, &catalog, &Request::pin("meta-llama/Llama-3.3-70B")).unwrap_err();
     assert_eq!(err.diagnostics()[0].code(), "request/unknown-target");
 }
+
+/// What broke (found in review): an encoding asked about a day before its
+/// date could allow a target whose evidence had expired by the encoding's
+/// date but was valid on that day (`!known(x)` turns on it); and evidence
+/// for attributes the policy never reads made a late encoding drop targets
+/// the row path allows.
+#[test]
+fn an_encoding_answers_only_for_its_date_and_later_and_only_for_what_it_reads() {
+    let d = |day| eligo::Date::new(2026, 6, day).unwrap();
+    let catalog = Catalog::new(vec![
+        Target::builder("a", "m")
+            .expiring("gdpr", true, d(10))
+            .build(),
+        Target::builder("b", "m")
+            .attr("soc2", true)
+            .expiring("gdpr", true, d(10))
+            .build(),
+    ])
+    .unwrap();
+    let not_known = eligo::compile("require !known(gdpr)").unwrap();
+    let encoded = not_known.encode_catalog(&catalog, Some(d(20)));
+    assert_eq!(encoded.filter().indices().collect::<Vec<_>>(), [0, 1]);
+    assert!(!not_known.is_allowed_on(&catalog.targets()[0], d(5)));
+    assert_eq!(encoded.filter_on(d(5)).count(), 0);
+    assert!(!encoded.is_allowed_on(0, d(5)));
+
+    let soc2 = eligo::compile("require soc2").unwrap();
+    let encoded = soc2.encode_catalog(&catalog, Some(d(1)));
+    assert!(soc2.is_allowed_on(&catalog.targets()[1], d(15)));
+    assert_eq!(encoded.filter_on(d(15)).indices().collect::<Vec<_>>(), [1]);
+    assert!(encoded.is_allowed_on(1, d(15)));
+}

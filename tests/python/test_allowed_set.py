@@ -58,9 +58,14 @@ def test_membership_by_id_and_by_position(small):
     catalog, s = small
     assert "a/m" in s and "e-any" in s
     assert "c/gpt-4o" not in s and "nope/m" not in s and "a" not in s
-    # Positions, as before: allowed catalog positions are members.
-    assert [i for i in range(len(catalog) + 3) if i in s] == s.indices()
-    assert -1 not in s and None not in s and 1.0 not in s and b"a/m" not in s
+    # Positions are asked with contains_position.
+    assert [i for i in range(len(catalog) + 3) if s.contains_position(i)] == s.indices()
+    # Only ids are members: a position is asked with contains_position.
+    assert 0 not in s and -1 not in s and None not in s and 1.0 not in s and b"a/m" not in s
+    assert not s.contains_position(-1)
+    # A huge slice step ends the slice (it used to overflow past the end).
+    import sys
+    assert s[1::sys.maxsize] == [s[1]]
 
 
 def test_equals_another_set_with_the_same_ids(small):
