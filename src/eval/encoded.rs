@@ -225,22 +225,45 @@ impl EncodedCatalog {
                 }
             }
         }
-        let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
+        let expiring = program
+            .predicates()
+            .filter_map(|(name, _, _)| facts.column(name))
+            .flat_map(|c| c.expiring_from(day).iter().copied());
+        EncodedCatalog::assemble(
+            policy,
+            len,
+            bits,
+            columns,
+            date,
+            day,
+            Expiring::new(expiring),
+        )
+    }
+
+    /// The encoding from its literal columns (`bits[k]` in column `k`),
+    /// read on `day` (`date` when given).
+    fn assemble(
+        policy: &Policy,
+        len: usize,
+        bits: Vec<u32>,
+        columns: Vec<u64>,
+        date: Option<Date>,
+        day: Date,
+        expiring: Expiring,
+    ) -> EncodedCatalog {
+        let plan = Plan::new(policy.program(), |b| {
+            bits.binary_search(&b).unwrap_or(usize::MAX)
+        });
         EncodedCatalog {
             policy: policy.clone(),
             len,
-            stride,
+            stride: len.div_ceil(64),
             bits,
             columns,
             plan,
             day,
             dated: date.is_some(),
-            expiring: Expiring::new(
-                program
-                    .predicates()
-                    .filter_map(|(name, _, _)| facts.column(name))
-                    .flat_map(|c| c.expiring_from(day).iter().copied()),
-            ),
+            expiring,
         }
     }
 
@@ -282,18 +305,15 @@ impl EncodedCatalog {
                 }
             }
         }
-        let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
-        EncodedCatalog {
-            policy: policy.clone(),
+        EncodedCatalog::assemble(
+            policy,
             len,
-            stride,
             bits,
             columns,
-            plan,
+            date,
             day,
-            dated: date.is_some(),
-            expiring: Expiring::new(expiring),
-        }
+            Expiring::new(expiring),
+        )
     }
 
     /// Whether two encodings hold the same columns, date and expiring rows

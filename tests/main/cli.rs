@@ -277,48 +277,29 @@ fn lint_refuses_hidden_line_breaks_and_warns_about_lookalike_strings() {
 #[test]
 fn route_and_preview_judge_wildcard_targets_as_serving_the_model() {
     let deny = Scratch::new("deny.pol", "deny model [\"gpt-3.5-turbo\"];\n");
-    let providers = "tests/data/catalogs/providers.json";
-    let r = eligo(&[
-        "route",
-        deny.path(),
-        "--catalog",
-        providers,
-        "--model",
-        "gpt-3.5-turbo",
-    ]);
+    // `eligo COMMAND deny.pol --catalog providers.json ARGS…`
+    let run = |command: &str, args: &[&str]| {
+        let mut all = vec![
+            command,
+            deny.path(),
+            "--catalog",
+            "tests/data/catalogs/providers.json",
+        ];
+        all.extend_from_slice(args);
+        eligo(&all)
+    };
+    let r = run("route", &["--model", "gpt-3.5-turbo"]);
     expect_code(&r, 1);
     has(&r.stdout, "no_compliant_provider");
-    let r = eligo(&[
-        "route",
-        deny.path(),
-        "--catalog",
-        providers,
-        "--model",
-        "gpt-4o",
-    ]);
+    let r = run("route", &["--model", "gpt-4o"]);
     expect_code(&r, 0);
     has(&r.stdout, "canopywave");
-    let r = eligo(&[
+    let r = run(
         "route",
-        deny.path(),
-        "--catalog",
-        providers,
-        "--pin",
-        "canopywave",
-        "--model",
-        "gpt-3.5-turbo",
-    ]);
+        &["--pin", "canopywave", "--model", "gpt-3.5-turbo"],
+    );
     expect_code(&r, 1);
-    let r = eligo(&[
-        "preview",
-        "--color",
-        "never",
-        deny.path(),
-        "--catalog",
-        providers,
-        "--model",
-        "gpt-3.5-turbo",
-    ]);
+    let r = run("preview", &["--color", "never", "--model", "gpt-3.5-turbo"]);
     has(&r.stdout, "0 allowed");
 }
 
