@@ -54,8 +54,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::ast::{ListAction, ListField, StatementKind, StrLit};
 use crate::catalog::Catalog;
-use crate::compile::{Tri, predicate_value};
+use crate::compile::Tri;
 use crate::diagnostic::Diagnostic;
+use crate::eval::predicate_value;
 use crate::ir::{AttrId, Ir, PredId, Predicate, Requirement, RequirementKind};
 use crate::policy::Policy;
 use crate::schema::{AttrKind, suggest};

@@ -185,7 +185,7 @@ impl Policy {
     /// today): the one place the fast check is made.
     fn passes(&self, target: &Target, date: Option<Date>) -> bool {
         let p = &self.inner.program;
-        p.passes(&p.encode_at(target, one_day(target, date)))
+        p.passes_target(target, date)
     }
 
     /// [`Policy::is_allowed`] with expiring evidence read as of `date`.
@@ -243,7 +243,7 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
-        let date = one_day(target, date);
+        let date = crate::eval::row::day_for(target, date);
         if self.passes(target, date) {
             Verdict::allow()
         } else {
@@ -397,11 +397,4 @@ pub(crate) fn read_text(path: &Path, limit: usize) -> Result<String, Error> {
             Some(SourceText::new(name.clone(), text)),
         )
     })
-}
-
-/// The one day a decision on `target` reads its evidence at: `date`, or
-/// today when the target has expiring evidence (read once, so that one
-/// verdict cannot straddle midnight).
-fn one_day(target: &Target, date: Option<Date>) -> Option<Date> {
-    date.or_else(|| target.has_expiring_evidence().then(Date::today))
 }

@@ -40,6 +40,73 @@ impl fmt::Display for AttrKind {
     }
 }
 
+/// Where a compiled check reads its value on a target: the target's own
+/// `provider` or `model` field, or a declared attribute by its [`AttrId`].
+/// Worked out once, when a policy is compiled, so deciding a target looks
+/// no attribute name up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// The target's provider.
+    Provider,
+    /// The target's model (unknown for a target serving every model).
+    Model,
+    /// A declared attribute: its id, or `None` once the process has given
+    /// out [`MAX_ATTR_IDS`] ids (the attribute is then looked up by name).
+    Attr(Option<AttrId>),
+}
+
+impl Field {
+    /// The field attribute `name` is read from.
+    pub(crate) fn of(name: &str) -> Field {
+        match name {
+            "provider" => Field::Provider,
+            "model" => Field::Model,
+            _ => Field::Attr(AttrId::of(name)),
+        }
+    }
+}
+
+/// Most attribute names the process numbers. Names past it (only a catalog
+/// inventing thousands of names gets there) are looked up by name, more
+/// slowly but with the same result, so the table stays bounded however
+/// many catalogs a long-running host reads.
+pub(crate) const MAX_ATTR_IDS: usize = 4096;
+
+/// An attribute name's number, the same for the whole process: the
+/// standard attributes first, then other names in the order first seen.
+/// Equal names have equal ids and unequal names unequal ids, so a target
+/// finds the attribute a check reads by its id alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct AttrId(pub(crate) u32);
+
+impl AttrId {
+    /// The id of `name`, numbering it if it is new; `None` when the table
+    /// is full.
+    pub(crate) fn of(name: &str) -> Option<AttrId> {
+        use std::collections::HashMap;
+        use std::sync::RwLock;
+        static IDS: OnceLock<RwLock<HashMap<Box<str>, u32>>> = OnceLock::new();
+        let ids = IDS.get_or_init(|| {
+            let standard = STANDARD_ATTRIBUTES.iter().zip(0u32..);
+            RwLock::new(standard.map(|((n, _, _), i)| ((*n).into(), i)).collect())
+        });
+        if let Some(&id) = ids.read().ok()?.get(name) {
+            return Some(AttrId(id));
+        }
+        let mut ids = ids.write().ok()?;
+        let next = ids.len();
+        if let Some(&id) = ids.get(name) {
+            return Some(AttrId(id));
+        }
+        if next >= MAX_ATTR_IDS {
+            return None;
+        }
+        let id = u32::try_from(next).ok()?;
+        ids.insert(name.into(), id);
+        Some(AttrId(id))
+    }
+}
+
 /// One attribute of a schema.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttrDef {

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde::de;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::schema::AttrKind;
+use crate::schema::{AttrId, AttrKind};
 use crate::time::Date;
 
 /// A declared attribute value.
@@ -141,6 +141,84 @@ pub struct Target {
     attributes: IndexMap<String, Value>,
     /// Expiry dates of attributes given as expiring evidence.
     expires: IndexMap<String, Date>,
+    /// The attributes by [`AttrId`], built on first use.
+    index: KeyIndex,
+}
+
+/// Where each attribute of a target is, by [`AttrId`]: built on the first
+/// read by id and dropped by every change to the attributes, so it is
+/// always a function of them (and compares equal for that reason).
+#[derive(Clone, Default)]
+struct KeyIndex(std::sync::OnceLock<IdIndex>);
+
+/// Ids below [`DENSE_IDS`] find their attribute's position directly;
+/// larger ids by a binary search.
+const DENSE_IDS: usize = 128;
+
+#[derive(Clone, Debug, Default)]
+struct IdIndex {
+    /// `dense[id]`: the attribute's position in `attributes` plus one, or
+    /// zero when the target does not declare it.
+    dense: Box<[u32]>,
+    /// (id, position) for ids of [`DENSE_IDS`] and above, by id.
+    sparse: Box<[(AttrId, u32)]>,
+    /// `expiry[pos]`: the expiry date of the attribute at `pos` (empty when
+    /// none expires).
+    expiry: Box<[Option<Date>]>,
+}
+
+/// A target's attributes by id; see [`Target::by_id`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ById<'a> {
+    target: &'a Target,
+    index: &'a IdIndex,
+}
+
+impl<'a> ById<'a> {
+    /// The declared attribute named `name`, whose id is `id` (`None`: past
+    /// the id table, read by name), as of `date`, or as declared when
+    /// `date` is `None` (the caller has found that the target has no
+    /// expiring evidence).
+    #[inline]
+    pub(crate) fn get(
+        &self,
+        id: Option<AttrId>,
+        name: &str,
+        date: Option<Date>,
+    ) -> Option<&'a Value> {
+        let (index, attributes) = (self.index, &self.target.attributes);
+        let pos = match id {
+            Some(AttrId(id)) => match index.dense.get(id as usize) {
+                Some(&p) => p.checked_sub(1)?,
+                None if (id as usize) < DENSE_IDS => return None,
+                None => {
+                    let at = index.sparse.binary_search_by_key(&AttrId(id), |&(i, _)| i);
+                    index.sparse.get(at.ok()?)?.1
+                }
+            },
+            None => u32::try_from(attributes.get_index_of(name)?).ok()?,
+        };
+        if let (Some(day), Some(Some(expiry))) = (date, index.expiry.get(pos as usize)) {
+            if day > *expiry {
+                return None;
+            }
+        }
+        attributes.get_index(pos as usize).map(|(_, v)| v)
+    }
+}
+
+impl PartialEq for KeyIndex {
+    fn eq(&self, _: &KeyIndex) -> bool {
+        true
+    }
+}
+
+impl Eq for KeyIndex {}
+
+impl fmt::Debug for KeyIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyIndex")
+    }
 }
 
 impl Target {
@@ -204,6 +282,7 @@ impl Target {
             endpoint: None,
             attributes: IndexMap::new(),
             expires: IndexMap::new(),
+            index: KeyIndex::default(),
         }
     }
 
@@ -333,6 +412,51 @@ impl Target {
         }
     }
 
+    /// The target's attributes as compiled checks read them: by
+    /// [`AttrId`], an array read with no hashing and no comparing of
+    /// names. The hot path of [`crate::Policy::is_allowed`].
+    #[inline]
+    pub(crate) fn by_id(&self) -> ById<'_> {
+        ById {
+            target: self,
+            index: self.index.0.get_or_init(|| self.build_index()),
+        }
+    }
+
+    fn build_index(&self) -> IdIndex {
+        let mut index = IdIndex::default();
+        let mut dense = Vec::new();
+        let mut sparse = Vec::new();
+        for (pos, name) in self.attributes.keys().enumerate() {
+            let Ok(pos) = u32::try_from(pos) else { break };
+            match AttrId::of(name) {
+                Some(AttrId(id)) if (id as usize) < DENSE_IDS => {
+                    let id = id as usize;
+                    if dense.len() <= id {
+                        dense.resize(id + 1, 0);
+                    }
+                    if let Some(slot) = dense.get_mut(id) {
+                        *slot = pos + 1;
+                    }
+                }
+                Some(id) => sparse.push((id, pos)),
+                // Past the id table: checks read this name by name.
+                None => {}
+            }
+        }
+        sparse.sort_unstable();
+        index.dense = dense.into_boxed_slice();
+        index.sparse = sparse.into_boxed_slice();
+        if !self.expires.is_empty() {
+            index.expiry = self
+                .attributes
+                .keys()
+                .map(|name| self.expires.get(name).copied())
+                .collect();
+        }
+        index
+    }
+
     /// Sets the id (by default `provider/model`).
     pub fn set_id(&mut self, id: impl Into<String>) {
         self.id = id.into();
@@ -346,6 +470,7 @@ impl Target {
             ("model", Value::Text(m)) => self.model = m,
             (_, v) => {
                 self.attributes.insert(name, v);
+                self.index = KeyIndex::default();
             }
         }
     }
@@ -364,6 +489,7 @@ impl Target {
         // expire.
         if name != "provider" && name != "model" {
             self.expires.insert(name.clone(), expires);
+            self.index = KeyIndex::default();
         }
         self.set(name, value);
     }
@@ -375,6 +501,7 @@ impl Target {
 
     /// Makes attribute `name` undeclared again.
     pub fn unset(&mut self, name: &str) -> Option<Value> {
+        self.index = KeyIndex::default();
         self.expires.shift_remove(name);
         self.attributes.shift_remove(name)
     }
@@ -505,6 +632,39 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(want), "{json}: {err}");
+        }
+    }
+
+    // Attribute names are numbered process-wide, up to a bound; a check
+    // reads a numbered name by an array read (ids below 128), a binary
+    // search (above), and a name past the bound by name. All three must
+    // read the same values.
+    #[test]
+    fn names_are_read_alike_below_above_and_past_the_id_table() {
+        use crate::schema::{AttrId, MAX_ATTR_IDS};
+        let mut names: Vec<String> = (0..200).map(|i| format!("early_{i}")).collect();
+        for name in &names {
+            AttrId::of(name);
+        }
+        for i in 0..MAX_ATTR_IDS {
+            AttrId::of(&format!("filler_{i}"));
+        }
+        names.push("past_the_table".to_string());
+        assert_eq!(AttrId::of("past_the_table"), None);
+        let mut t = Target::new("p", "m");
+        for (i, name) in names.iter().enumerate() {
+            t.set(name.as_str(), i % 2 == 0);
+        }
+        for (i, name) in names.iter().enumerate() {
+            let src = format!("attribute {name}: flag; require {name}");
+            let policy = crate::Policy::compile(&src).unwrap();
+            assert_eq!(policy.is_allowed(&t), i % 2 == 0, "{name}");
+            let undeclared = Target::new("p", "m");
+            assert!(!policy.is_allowed(&undeclared), "{name}");
+            let src = format!("attribute {name}: flag; require !known({name})");
+            let policy = crate::Policy::compile(&src).unwrap();
+            assert!(!policy.is_allowed(&t), "{name}");
+            assert!(policy.is_allowed(&undeclared), "{name}");
         }
     }
 

@@ -25,9 +25,7 @@ use smallvec::SmallVec;
 pub use tri::Tri;
 
 use crate::ir::{Formula, Ir, Lit, Predicate};
-use crate::schema::AttrKind;
-use crate::target::{Target, ValueRef};
-use crate::time::Date;
+use crate::schema::{AttrKind, Field};
 
 /// Most clauses one requirement may expand to before it is compiled as a
 /// mask program instead.
@@ -36,60 +34,13 @@ pub const MAX_CLAUSES: usize = 64;
 /// A target's literal bits for one program: two bits a predicate.
 pub type Bits = SmallVec<[u64; 2]>;
 
-/// A predicate bound to its attribute's name and kind.
+/// A predicate bound to its attribute's name, kind and [`Field`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Check {
-    attr: Box<str>,
-    kind: AttrKind,
-    pred: Predicate,
-}
-
-impl Check {
-    /// The predicate's value on `target`. A value of the wrong kind counts as
-    /// undeclared (catalog readers reject such values before they get here).
-    fn eval(&self, target: &Target, date: Option<Date>) -> Tri {
-        let value = match date {
-            Some(d) => target.get_on(&self.attr, d),
-            None => target.get(&self.attr),
-        };
-        predicate_value(&self.pred, value.filter(|v| kind_of(*v) == self.kind))
-    }
-}
-
-/// The Kleene value of `pred` for an attribute value (`None`: undeclared).
-/// `Known` is never unknown; every other test is unknown on an undeclared
-/// attribute or a value of another kind.
-///
-/// ```
-/// use eligo::{Tri, ValueRef};
-/// use eligo::ir::Predicate;
-/// use eligo::compile::predicate_value;
-/// assert_eq!(predicate_value(&Predicate::Flag(0), Some(ValueRef::Flag(true))), Tri::True);
-/// assert_eq!(predicate_value(&Predicate::Flag(0), None), Tri::Unknown);
-/// assert_eq!(predicate_value(&Predicate::Known(0), None), Tri::False);
-/// ```
-pub fn predicate_value(pred: &Predicate, value: Option<ValueRef<'_>>) -> Tri {
-    match (pred, value) {
-        (Predicate::Known(_), v) => Tri::from_bool(v.is_some()),
-        (_, None) => Tri::Unknown,
-        (Predicate::Flag(_), Some(ValueRef::Flag(b))) => Tri::from_bool(b),
-        (Predicate::NumCmp(_, op, n), Some(ValueRef::Number(v))) => Tri::from_bool(op.holds(&v, n)),
-        (Predicate::NumIn(_, ns), Some(ValueRef::Number(v))) => {
-            Tri::from_bool(ns.binary_search(&v).is_ok())
-        }
-        (Predicate::TextIn(_, ss), Some(ValueRef::Text(v))) => {
-            Tri::from_bool(ss.binary_search_by(|s| s.as_str().cmp(v)).is_ok())
-        }
-        _ => Tri::Unknown,
-    }
-}
-
-fn kind_of(v: ValueRef<'_>) -> AttrKind {
-    match v {
-        ValueRef::Flag(_) => AttrKind::Flag,
-        ValueRef::Number(_) => AttrKind::Number,
-        ValueRef::Text(_) => AttrKind::Text,
-    }
+pub(crate) struct Check {
+    pub(crate) attr: Box<str>,
+    pub(crate) field: Field,
+    pub(crate) kind: AttrKind,
+    pub(crate) pred: Predicate,
 }
 
 /// One step of a mask program (postfix).
@@ -155,6 +106,7 @@ pub fn compile(ir: &Ir) -> Program {
             let attr: Box<str> = def.map_or("", |d| d.name()).into();
             let kind = def.map_or(AttrKind::Flag, |d| d.kind());
             Check {
+                field: Field::of(&attr),
                 attr,
                 kind,
                 pred: p.clone(),
@@ -332,34 +284,6 @@ fn emit(f: &Formula, ops: &mut Vec<Op>) {
 }
 
 impl Program {
-    /// Computes a target's literal bits for this program, reading expiring
-    /// evidence as of today (UTC).
-    pub fn encode(&self, target: &Target) -> Bits {
-        self.encode_at(target, None)
-    }
-
-    /// Computes a target's literal bits with expiring evidence read as of
-    /// `date`.
-    pub fn encode_on(&self, target: &Target, date: Date) -> Bits {
-        self.encode_at(target, Some(date))
-    }
-
-    /// [`Program::encode`] or [`Program::encode_on`], as `date` says.
-    pub fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
-        let mut bits: Bits = SmallVec::from_elem(0, self.words);
-        for (p, check) in self.checks.iter().enumerate() {
-            let b = match check.eval(target, date) {
-                Tri::True => 2 * p,
-                Tri::False => 2 * p + 1,
-                Tri::Unknown => continue,
-            };
-            if let Some(w) = bits.get_mut(b / 64) {
-                *w |= 1 << (b % 64);
-            }
-        }
-        bits
-    }
-
     /// Every predicate with the name and kind of the attribute it reads, in
     /// predicate order: what binding the program to a catalog's columns
     /// needs (see [`Check::eval`] for how a value is read).
@@ -367,13 +291,13 @@ impl Program {
         self.checks.iter().map(|c| (&*c.attr, c.kind, &c.pred))
     }
 
-    /// The value of every predicate on `target`, in predicate order
-    /// (expiring evidence read as of `date`, or today when `None`).
-    pub fn predicate_values(&self, target: &Target, date: Option<Date>) -> Vec<Tri> {
-        self.checks.iter().map(|c| c.eval(target, date)).collect()
+    /// The checks, one a predicate, in predicate order.
+    pub(crate) fn checks(&self) -> &[Check] {
+        &self.checks
     }
 
     /// Whether literal bits `bits` pass every requirement.
+    #[inline]
     pub fn passes(&self, bits: &[u64]) -> bool {
         if self.flat {
             return self
@@ -574,6 +498,7 @@ pub(crate) fn lit_value(l: Lit, values: &[Tri]) -> Tri {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::Target;
 
     fn program(src: &str) -> Program {
         let ast = crate::syntax::parse(src).unwrap();

@@ -589,7 +589,7 @@ impl EncodedCatalog {
 /// Binds one predicate to the catalog's column for its attribute (`None`:
 /// no target declares it): the rows where the predicate is definitely true
 /// into `yes`, definitely false into `no`, as of `day`. Reads values as
-/// `Check::eval` does (see [`crate::compile::predicate_value`]): a value of
+/// `Check::eval` does (see [`crate::eval::predicate_value`]): a value of
 /// another kind than `kind`, or expired by `day`, is undeclared; `Known` is
 /// never unknown. A few word operations a predicate, plus a bit for each
 /// row a short row list names; no work for the other targets.

@@ -7,8 +7,10 @@
 
 mod encoded;
 pub mod reference;
+pub(crate) mod row;
 
 pub use encoded::{AllowedSet, BLOCK, EncodedCatalog};
+pub use row::predicate_value;
 
 use std::collections::HashSet;
 

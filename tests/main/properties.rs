@@ -753,6 +753,45 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// (f) A target keeps an index of its attributes for the row path,
+    /// built on its first decision. Every edit after that (declare,
+    /// redeclare with the wrong kind, undeclare, declare as evidence that
+    /// has or has not expired) is seen by the next decision, which agrees
+    /// with the reference (which reads attributes by name).
+    #[test]
+    fn a_target_edited_after_a_decision_is_decided_afresh(
+        p in policy(true),
+        t in target(false),
+        edits in prop::collection::vec((0..ATTRS.len(), 0u8..5, any::<Index>()), 1..10),
+    ) {
+        let policy = p.compile()?;
+        let mut target = t.build();
+        let (past, future) = ("2001-01-01".parse().unwrap(), "2099-01-01".parse().unwrap());
+        for (i, op, pick) in edits {
+            let reference = reference::evaluate(policy.ast(), &Schema::standard(), &target);
+            prop_assert_eq!(policy.is_allowed(&target), reference.allowed, "{:?}", target);
+            let (name, _) = ATTRS[i];
+            let right = right_values(name);
+            let right = pick.get(&right).clone();
+            match op {
+                0 => {
+                    target.unset(name);
+                }
+                1 => target.set(name, right),
+                2 => target.set(name, pick.get(&wrong_values(name)).clone()),
+                3 => target.set_expiring(name, right, past),
+                _ => target.set_expiring(name, right, future),
+            }
+        }
+        let reference = reference::evaluate(policy.ast(), &Schema::standard(), &target);
+        prop_assert_eq!(policy.is_allowed(&target), reference.allowed, "{:?}", target);
+        prop_assert_eq!(policy.evaluate(&target).is_allowed(), reference.allowed);
+    }
+}
+
 // ------------------------------------------------------------------ mutation
 
 /// Runs the compiled-vs-reference check on random targets against a
