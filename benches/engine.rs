@@ -146,7 +146,30 @@ fn routing(c: &mut Criterion) {
     c.bench_function("route one request (shipped catalog)", |b| {
         b.iter(|| eligo::route(&policy, &catalog, black_box(&request)))
     });
+    // 500 targets, 50 models of 10 providers each: a request has 10
+    // candidates, some compliant.
     let policy = Policy::compile(POLICY).expect("bench policy compiles");
+    let spread: Vec<Target> = targets(500)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut s = Target::new(t.provider(), format!("m{}", i % 50));
+            for (name, value) in t.attributes() {
+                s.set(name.as_str(), value.clone());
+            }
+            s
+        })
+        .collect();
+    let catalog = Catalog::new(spread).expect("unique ids");
+    let request = (0..50)
+        .map(|m| Request::model(format!("m{m}")))
+        .find(|r| {
+            eligo::route(&policy, &catalog, r).is_ok_and(|d| d.outcome() == eligo::Outcome::Routed)
+        })
+        .expect("some model is routed");
+    c.bench_function("route one request (500-target catalog, routed)", |b| {
+        b.iter(|| eligo::route(&policy, &catalog, black_box(&request)))
+    });
     let catalog = Catalog::new(targets(10_000)).expect("unique ids");
     let request = Request::model("m");
     c.bench_function("route one request (10000 candidates)", |b| {

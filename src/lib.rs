@@ -154,8 +154,8 @@ pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_model};
 pub use route::{
-    Candidate, Decision, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome, PolicyRef, Request,
-    RequestRef, SecurityEvent, route, route_layered,
+    Candidate, Decision, EVENT_SCHEMA, EventGroup, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome,
+    PolicyRef, Request, RequestRef, SecurityEvent, route, route_layered,
 };
 pub use schema::{AttrDef, AttrKind, Schema};
 pub use span::{Position, Span};

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::ast;
-use crate::compile::{self, Program};
+use crate::compile::{self, Bits, Program};
 use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::eval::{self, Verdict};
 use crate::ir::{self, Ir};
@@ -46,7 +46,22 @@ struct Inner {
     ast: ast::Policy,
     ir: Ir,
     program: Program,
+    /// [`Policy::fingerprint`], worked out on first use.
+    fingerprint: std::sync::OnceLock<String>,
+    /// Explanations already worked out, by literal bits (see
+    /// [`Policy::layer_failures`]).
+    explanations: Explanations,
 }
+
+/// Most explanations a policy keeps; past it the oldest half is dropped.
+const MAX_EXPLANATIONS: usize = 1024;
+
+/// A policy's explanations by literal bits. The bits fix every
+/// predicate's value, and the explanation is a function of those values,
+/// so a kept explanation is exactly the one that would be worked out
+/// again. Bounded by [`MAX_EXPLANATIONS`].
+#[derive(Debug, Default)]
+struct Explanations(std::sync::Mutex<indexmap::IndexMap<Bits, Arc<[eval::LayerFailure]>>>);
 
 /// Compiles policy text against the standard schema.
 ///
@@ -91,6 +106,8 @@ impl Policy {
                 ast,
                 ir,
                 program,
+                fingerprint: std::sync::OnceLock::new(),
+                explanations: Explanations::default(),
             }),
         })
     }
@@ -188,6 +205,51 @@ impl Policy {
         p.passes_target(target, date)
     }
 
+    /// The literal bits of `target` on `date` (`None`: today, read once),
+    /// serving a request for `model` when given (a target serving every
+    /// model is then read as serving it): all a decision and its
+    /// explanation need.
+    pub(crate) fn bits(&self, target: &Target, model: Option<&str>, date: Option<Date>) -> Bits {
+        let p = &self.inner.program;
+        match model {
+            Some(m) => p.encode_serving(target, m, date),
+            None => p.encode_at(target, date),
+        }
+    }
+
+    /// Whether literal bits from [`Policy::bits`] pass.
+    pub(crate) fn passes_bits(&self, bits: &[u64]) -> bool {
+        self.inner.program.passes(bits)
+    }
+
+    /// Every failed requirement for literal bits from [`Policy::bits`],
+    /// each named with this policy and its mode. Kept by bits, so a
+    /// candidate read as before costs a lookup.
+    pub(crate) fn layer_failures(&self, bits: &[u64]) -> Arc<[eval::LayerFailure]> {
+        let kept = self.inner.explanations.0.lock().ok();
+        if let Some(f) = kept.as_ref().and_then(|k| k.get(bits)) {
+            return Arc::clone(f);
+        }
+        drop(kept);
+        let name: Arc<str> = self.display_name().into();
+        let failures: Arc<[eval::LayerFailure]> =
+            eval::failures_of(&self.inner.ir, &self.inner.program, bits)
+                .into_iter()
+                .map(|failure| eval::LayerFailure {
+                    policy: Arc::clone(&name),
+                    mode: self.mode(),
+                    failure,
+                })
+                .collect();
+        if let Ok(mut kept) = self.inner.explanations.0.lock() {
+            if kept.len() >= MAX_EXPLANATIONS {
+                kept.drain(..MAX_EXPLANATIONS / 2);
+            }
+            kept.insert(Bits::from_slice(bits), Arc::clone(&failures));
+        }
+        failures
+    }
+
     /// [`Policy::is_allowed`] with expiring evidence read as of `date`.
     ///
     /// ```
@@ -243,11 +305,12 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
-        let date = crate::eval::row::day_for(target, date);
-        if self.passes(target, date) {
+        let bits = self.inner.program.encode_at(target, date);
+        if self.inner.program.passes(&bits) {
             Verdict::allow()
         } else {
-            eval::explain(&self.inner.ir, &self.inner.program, target, date)
+            let failures = self.layer_failures(&bits);
+            Verdict::block(failures.iter().map(|f| f.failure.clone()).collect())
         }
     }
 
@@ -272,6 +335,8 @@ impl Policy {
                 ast: self.inner.ast.clone(),
                 ir: self.inner.ir.clone(),
                 program,
+                fingerprint: std::sync::OnceLock::new(),
+                explanations: Explanations::default(),
             }),
         }
     }
@@ -304,14 +369,19 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fingerprint(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(self.canonical_text().as_bytes());
-        let mut out = String::with_capacity(71);
-        out.push_str("sha256:");
-        for b in digest {
-            out.push_str(&format!("{b:02x}"));
-        }
-        out
+        self.inner
+            .fingerprint
+            .get_or_init(|| {
+                use sha2::{Digest, Sha256};
+                let digest = Sha256::digest(self.canonical_text().as_bytes());
+                let mut out = String::with_capacity(71);
+                out.push_str("sha256:");
+                for b in digest {
+                    out.push_str(&format!("{b:02x}"));
+                }
+                out
+            })
+            .clone()
     }
 
     /// Evaluates every target, keeping their order.
@@ -397,4 +467,58 @@ pub(crate) fn read_text(path: &Path, limit: usize) -> Result<String, Error> {
             Some(SourceText::new(name.clone(), text)),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A policy keeps explanations by literal bits, at most
+    // MAX_EXPLANATIONS of them. Over more distinct readings than that,
+    // read twice in different orders, every verdict must equal the one
+    // worked out from scratch, and the store must stay bounded.
+    #[test]
+    fn kept_explanations_are_those_worked_out_afresh_and_stay_bounded() {
+        let names = [
+            "soc2",
+            "iso27001",
+            "gdpr",
+            "hipaa",
+            "zero_data_retention",
+            "in_memory_only",
+            "logs_prompts",
+        ];
+        let src: String = names.iter().map(|n| format!("require {n};")).collect();
+        let policy = Policy::compile(&src).unwrap();
+        let mut targets = Vec::new();
+        for code in 0..3usize.pow(names.len() as u32) {
+            let mut t = Target::new("p", "m");
+            let mut rest = code;
+            for n in names {
+                match rest % 3 {
+                    0 => {}
+                    v => t.set(n, v == 2),
+                }
+                rest /= 3;
+            }
+            targets.push(t);
+        }
+        assert!(targets.len() > MAX_EXPLANATIONS);
+        let fresh = |t: &Target| {
+            let p = &policy.inner.program;
+            let bits = p.encode_at(t, None);
+            (
+                p.passes(&bits),
+                eval::failures_of(&policy.inner.ir, p, &bits),
+            )
+        };
+        for t in targets.iter().chain(targets.iter().rev()) {
+            let v = policy.evaluate(t);
+            let (passes, failures) = fresh(t);
+            assert_eq!(v.is_allowed(), passes);
+            assert_eq!(v.failures(), failures.as_slice());
+            let kept = policy.inner.explanations.0.lock().unwrap().len();
+            assert!(kept <= MAX_EXPLANATIONS, "{kept}");
+        }
+    }
 }

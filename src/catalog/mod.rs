@@ -89,6 +89,33 @@ pub struct Catalog {
     /// The targets' values as columns, shared by every policy's encoding;
     /// built on first use.
     facts: std::sync::OnceLock<Facts>,
+    /// Which targets serve which model; built on first use.
+    models: std::sync::OnceLock<Models>,
+}
+
+/// The catalog's targets by the model they serve, positions ascending.
+#[derive(Clone, Debug, Default)]
+struct Models {
+    /// Targets of each named model.
+    named: HashMap<Box<str>, Vec<usize>>,
+    /// Targets serving every model (`*`).
+    wildcards: Vec<usize>,
+}
+
+impl Models {
+    fn new(targets: &[Target]) -> Models {
+        let mut models = Models::default();
+        for (i, t) in targets.iter().enumerate() {
+            if t.is_wildcard() {
+                models.wildcards.push(i);
+            } else if let Some(rows) = models.named.get_mut(t.model()) {
+                rows.push(i);
+            } else {
+                models.named.insert(t.model().into(), vec![i]);
+            }
+        }
+        models
+    }
 }
 
 /// Two catalogs are equal when their names and targets are (the facts are
@@ -154,6 +181,7 @@ impl Catalog {
             targets,
             index,
             facts: std::sync::OnceLock::new(),
+            models: std::sync::OnceLock::new(),
         }
     }
 
@@ -278,12 +306,40 @@ impl Catalog {
     }
 
     /// The targets serving `model`, in catalog order, with their positions.
-    /// A target whose model is `*` serves every model.
+    /// A target whose model is `*` serves every model. An index of the
+    /// targets by model, built on the first call, makes this cost the
+    /// targets found, not the catalog's size.
     pub fn serving<'a>(&'a self, model: &'a str) -> impl Iterator<Item = (usize, &'a Target)> + 'a {
-        self.targets
-            .iter()
-            .enumerate()
-            .filter(move |(_, t)| t.model() == model || t.model() == "*")
+        self.serving_rows(model)
+            .into_iter()
+            .filter_map(|i| Some((i, self.targets.get(i)?)))
+    }
+
+    /// The positions of the targets serving `model`, ascending: those of
+    /// that model merged with those serving every model.
+    pub(crate) fn serving_rows(&self, model: &str) -> Vec<usize> {
+        let models = self.models.get_or_init(|| Models::new(&self.targets));
+        let named = models.named.get(model).map_or(&[][..], Vec::as_slice);
+        let (mut a, mut b) = (named.iter().peekable(), models.wildcards.iter().peekable());
+        let mut rows = Vec::with_capacity(named.len() + models.wildcards.len());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x < y => a.next(),
+                (Some(_), Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            rows.extend(next.copied());
+        }
+        rows
+    }
+
+    /// Whether some target's model is named `model` (targets serving every
+    /// model do not count).
+    pub(crate) fn has_model(&self, model: &str) -> bool {
+        let models = self.models.get_or_init(|| Models::new(&self.targets));
+        models.named.contains_key(model)
     }
 
     /// The known id closest to `id`, for "did you mean" help.

@@ -13,15 +13,15 @@ pub use encoded::{AllowedSet, BLOCK, EncodedCatalog};
 pub use row::predicate_value;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::ast::Mode;
 use crate::compile::{Program, Tri, formula_value, lit_value};
 use crate::ir::{Formula, Lit};
 use crate::ir::{Ir, RequirementKind};
 use crate::span::Span;
-use crate::target::Target;
-use crate::time::Date;
 
 /// Why a target failed one requirement.
 ///
@@ -36,15 +36,38 @@ use crate::time::Date;
 /// assert_eq!(verdict.failures()[1].attributes(), ["trains_on_prompts"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Failure {
     requirement: usize,
     #[serde(serialize_with = "ser_kind")]
     kind: RequirementKind,
-    text: String,
+    text: Arc<str>,
     span: Span,
     value: Tri,
-    attributes: Vec<String>,
+    attributes: Arc<[String]>,
+}
+
+/// One failed requirement of one policy layer, as routing decisions and
+/// security events list them.
+///
+/// ```
+/// use eligo::{Catalog, Request, Target};
+/// let policy = eligo::compile(r#"policy "org"; require soc2"#)?;
+/// let catalog = Catalog::new(vec![Target::new("a", "m")])?;
+/// let d = eligo::route(&policy, &catalog, &Request::model("m"))?;
+/// let f = &d.candidates()[0].failures[0];
+/// assert_eq!((&*f.policy, f.failure.text()), ("org", "require soc2"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct LayerFailure {
+    /// The display name of the policy layer.
+    pub policy: Arc<str>,
+    /// That layer's mode.
+    pub mode: Mode,
+    /// The failed requirement.
+    #[serde(flatten)]
+    pub failure: Failure,
 }
 
 fn ser_kind<S: serde::Serializer>(k: &RequirementKind, s: S) -> Result<S::Ok, S::Error> {
@@ -151,6 +174,15 @@ impl Verdict {
         &self.failures
     }
 
+    /// A blocking verdict with these failures. Blocked whatever they are:
+    /// an explanation never turns a block into an allow.
+    pub(crate) fn block(failures: Vec<Failure>) -> Verdict {
+        Verdict {
+            allowed: false,
+            failures,
+        }
+    }
+
     /// An allowing verdict.
     pub(crate) fn allow() -> Verdict {
         Verdict {
@@ -160,13 +192,11 @@ impl Verdict {
     }
 }
 
-/// Explains why `target` is blocked: every failed requirement.
-///
-/// The caller has already found the target blocked with the program's bits;
-/// should the explanation find no failure (which would be a bug), the verdict
-/// still blocks: explanations never turn a block into an allow.
-pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target, date: Option<Date>) -> Verdict {
-    let values = program.predicate_values(target, date);
+/// Every failed requirement of a target whose literal bits are `bits`.
+/// The bits hold each predicate's value, all an explanation reads, so
+/// equal bits always get equal explanations.
+pub(crate) fn failures_of(ir: &Ir, program: &Program, bits: &[u64]) -> Vec<Failure> {
+    let values = program.values_of_bits(bits);
     let mut failures = Vec::new();
     for (i, req) in ir.requirements.iter().enumerate() {
         let value = program.requirement_value(i, &values);
@@ -190,16 +220,13 @@ pub(crate) fn explain(ir: &Ir, program: &Program, target: &Target, date: Option<
         failures.push(Failure {
             requirement: i,
             kind: req.kind,
-            text: req.text.clone(),
+            text: req.text.as_str().into(),
             span: req.span,
             value,
-            attributes,
+            attributes: attributes.into(),
         });
     }
-    Verdict {
-        allowed: false,
-        failures,
-    }
+    failures
 }
 
 /// Collects the literals that decide why `f` has `value` (false or unknown):

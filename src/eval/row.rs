@@ -47,14 +47,41 @@ pub(crate) fn day_for(target: &Target, date: Option<Date>) -> Option<Date> {
     date.or_else(|| target.has_expiring_evidence().then(Date::today))
 }
 
-/// A check's value on `target` on `day` (see [`day_for`]). A value of the
+/// One target as a decision reads it.
+struct Row<'a> {
+    target: &'a Target,
+    attrs: ById<'a>,
+    /// The model it serves: its own, or for a target serving every model
+    /// the model requested (`None`: unknown).
+    model: Option<&'a str>,
+    /// The day evidence is read on (see [`day_for`]).
+    day: Option<Date>,
+}
+
+impl<'a> Row<'a> {
+    fn new(target: &'a Target, serving: Option<&'a str>, date: Option<Date>) -> Row<'a> {
+        Row {
+            target,
+            attrs: target.by_id(),
+            model: if target.is_wildcard() {
+                serving
+            } else {
+                Some(target.model())
+            },
+            day: day_for(target, date),
+        }
+    }
+}
+
+/// A check's value on a row. A value of the
 /// wrong kind counts as undeclared (catalog readers reject such values
 /// before they get here).
 #[inline(always)]
-fn check_value(check: &Check, target: &Target, attrs: ById<'_>, day: Option<Date>) -> Tri {
+fn check_value(check: &Check, row: &Row<'_>) -> Tri {
+    let (target, attrs, day) = (row.target, row.attrs, row.day);
     match check.field {
         Field::Provider => text_value(check, Some(target.provider())),
-        Field::Model => text_value(check, (!target.is_wildcard()).then(|| target.model())),
+        Field::Model => text_value(check, row.model),
         Field::Attr(id) => match attrs.get(id, &check.attr, day) {
             Some(Value::Text(s)) => text_value(check, Some(s)),
             Some(Value::Flag(b)) if check.kind == AttrKind::Flag => match check.pred {
@@ -100,14 +127,22 @@ impl Program {
     /// [`Program::encode`] or [`Program::encode_on`], as `date` says
     /// (`None`: today, read once for the whole target).
     pub fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
-        let day = day_for(target, date);
+        self.encode_row(&Row::new(target, None, date))
+    }
+
+    /// The literal bits of `target` serving a request for `model`: a target
+    /// serving every model is read as serving that one, for every check.
+    pub(crate) fn encode_serving(&self, target: &Target, model: &str, date: Option<Date>) -> Bits {
+        self.encode_row(&Row::new(target, Some(model), date))
+    }
+
+    fn encode_row(&self, row: &Row<'_>) -> Bits {
         if self.word_count() == 1 {
-            return Bits::from_elem(self.encode_word(target, day), 1);
+            return Bits::from_elem(self.encode_word(row), 1);
         }
         let mut bits: Bits = Bits::from_elem(0, self.word_count());
-        let attrs = target.by_id();
         for (p, check) in self.checks().iter().enumerate() {
-            let b = match check_value(check, target, attrs, day) {
+            let b = match check_value(check, row) {
                 Tri::True => 2 * p,
                 Tri::False => 2 * p + 1,
                 Tri::Unknown => continue,
@@ -119,13 +154,11 @@ impl Program {
         bits
     }
 
-    /// The literal bits of a program of at most 32 predicates (one word),
-    /// read on `day` (see [`day_for`]).
-    fn encode_word(&self, target: &Target, day: Option<Date>) -> u64 {
+    /// The literal bits of a program of at most 32 predicates (one word).
+    fn encode_word(&self, row: &Row<'_>) -> u64 {
         let mut word = 0u64;
-        let attrs = target.by_id();
         for (p, check) in self.checks().iter().enumerate().take(32) {
-            word |= match check_value(check, target, attrs, day) {
+            word |= match check_value(check, row) {
                 Tri::True => 1 << (2 * p),
                 Tri::False => 2 << (2 * p),
                 Tri::Unknown => 0,
@@ -136,22 +169,31 @@ impl Program {
 
     /// Whether `target` passes, read on `date` (`None`: today, read once).
     pub(crate) fn passes_target(&self, target: &Target, date: Option<Date>) -> bool {
-        let day = day_for(target, date);
+        let row = Row::new(target, None, date);
         if self.word_count() == 1 {
-            self.passes(&[self.encode_word(target, day)])
+            self.passes(&[self.encode_word(&row)])
         } else {
-            self.passes(&self.encode_at(target, day))
+            self.passes(&self.encode_row(&row))
         }
+    }
+
+    /// Each predicate's value from literal bits: what the bits of a row say
+    /// (true, false, or neither: unknown).
+    pub(crate) fn values_of_bits(&self, bits: &[u64]) -> Vec<Tri> {
+        let bit = |b: usize| bits.get(b / 64).is_some_and(|w| w >> (b % 64) & 1 == 1);
+        (0..self.checks().len())
+            .map(|p| match (bit(2 * p), bit(2 * p + 1)) {
+                (true, _) => Tri::True,
+                (_, true) => Tri::False,
+                _ => Tri::Unknown,
+            })
+            .collect()
     }
 
     /// The value of every predicate on `target`, in predicate order
     /// (expiring evidence read as of `date`, or today when `None`).
     pub fn predicate_values(&self, target: &Target, date: Option<Date>) -> Vec<Tri> {
-        let day = day_for(target, date);
-        let attrs = target.by_id();
-        self.checks()
-            .iter()
-            .map(|c| check_value(c, target, attrs, day))
-            .collect()
+        let row = Row::new(target, None, date);
+        self.checks().iter().map(|c| check_value(c, &row)).collect()
     }
 }

@@ -832,7 +832,7 @@ fn route_pinned_non_compliant_target_is_blocked_with_the_403_body_and_event() {
     assert_eq!(v["targets"].as_array().unwrap().len(), 0);
     assert_eq!(v["error"]["error"]["code"], "no_compliant_provider");
     assert_eq!(v["error"]["error"]["type"], "permission_denied");
-    assert_eq!(v["event"]["schema"], "eligo.security_event/1");
+    assert_eq!(v["event"]["schema"], "eligo.security_event/2");
     assert_eq!(v["event"]["request"]["pinned"], "deepseek/deepseek-v3.2");
 
     let r = eligo(&[

@@ -90,15 +90,26 @@ fn nothing_compliant_is_a_403_with_a_clear_body_and_an_event() {
     assert_eq!(event["policies"][0]["fingerprint"], policy.fingerprint());
     assert_eq!(event["request"]["model"], "deepseek-v3.2");
     assert!(event["request"]["pinned"].is_null());
-    // Every candidate with all of its failures, not just the first.
-    let cands = event["candidates"].as_array().unwrap();
-    assert_eq!(cands.len(), 2);
-    assert_eq!(cands[0]["failures"].as_array().unwrap().len(), 5);
-    let f = &cands[0]["failures"][1];
+    // Every candidate with all of its failures, not just the first. The
+    // two candidates declare the same, so they are listed together under
+    // one copy of the failures.
+    assert_eq!(event["schema"], "eligo.security_event/2");
+    assert_eq!(event["candidate_count"], 2);
+    let groups = event["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        groups[0]["candidates"],
+        serde_json::json!(["cloud/deepseek-v3.2", "other/deepseek-v3.2"])
+    );
+    assert_eq!(groups[0]["compliant"], false);
+    assert_eq!(groups[0]["routed"], false);
+    let failures = &groups[0]["failures"];
+    assert_eq!(failures.as_array().unwrap().len(), 5);
+    let f = &failures[1];
     assert_eq!(f["text"], "max_retention_days 0");
     assert_eq!(f["value"], "false");
     assert_eq!(f["attributes"][0], "retention_days");
-    let unknown = &cands[0]["failures"][2];
+    let unknown = &failures[2];
     assert_eq!(unknown["value"], "unknown");
     assert_eq!(unknown["attributes"][0], "in_memory_only");
 }
@@ -641,4 +652,112 @@ fn an_encoding_answers_only_for_its_date_and_later_and_only_for_what_it_reads() 
     assert!(soc2.is_allowed_on(&catalog.targets()[1], d(15)));
     assert_eq!(encoded.filter_on(d(15)).indices().collect::<Vec<_>>(), [1]);
     assert!(encoded.is_allowed_on(1, d(15)));
+}
+
+// Route judges each distinct reading of a candidate once and shares the
+// judgement; the event lists candidates that fared alike together. Over a
+// catalog where many candidates read alike and many do not (wildcard
+// targets among them, a `model` list, two layers of which one warns),
+// every candidate's failures must be exactly those of evaluating it on its
+// own, and the event's groups must hold every candidate once, with the
+// failures of each.
+#[test]
+fn shared_judgements_and_event_groups_match_each_candidate_judged_alone() {
+    let baseline = Policy::compile(
+        r#"policy "org"; require soc2 or iso27001; max_retention_days 30; deny model ["m-bad"]"#,
+    )
+    .unwrap();
+    let project = Policy::compile(r#"policy "proj"; mode warn; require gdpr"#).unwrap();
+    let layers = [baseline, project];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let flag = |v: u64| match v {
+        0 => None,
+        1 => Some(false),
+        _ => Some(true),
+    };
+    let mut targets = Vec::new();
+    for i in 0..400 {
+        let model = ["m-good", "m-bad", "*"][next(3) as usize];
+        let mut t = Target::new(format!("p{i}"), model);
+        for name in ["soc2", "iso27001", "gdpr"] {
+            if let Some(b) = flag(next(3)) {
+                t.set(name, b);
+            }
+        }
+        if next(4) > 0 {
+            t.set("retention_days", [0, 30, 31][next(3) as usize] as i64);
+        }
+        targets.push(t);
+    }
+    let catalog = Catalog::new(targets).unwrap();
+    let day = "2026-12-01".parse().unwrap();
+    for model in ["m-good", "m-bad"] {
+        let d = eligo::route_layered(&layers, &catalog, &Request::model(model).on(day)).unwrap();
+        let mut seen = Vec::new();
+        for c in d.candidates() {
+            let t = catalog.get(&c.id).unwrap();
+            let serving = t.serving_as(model);
+            let mut want = Vec::new();
+            let mut blocked = false;
+            for layer in &layers {
+                let v = layer.evaluate_on(&serving, day);
+                blocked |= v.is_blocked() && layer.mode() == eligo::Mode::Block;
+                want.extend(
+                    v.failures()
+                        .iter()
+                        .map(|f| (layer.display_name().to_string(), f.clone())),
+                );
+            }
+            let have: Vec<_> = c
+                .failures
+                .iter()
+                .map(|f| (f.policy.to_string(), f.failure.clone()))
+                .collect();
+            assert_eq!(have, want, "{}", c.id);
+            assert_eq!(c.compliant, want.is_empty(), "{}", c.id);
+            assert_eq!(c.routed, !blocked, "{}", c.id);
+            seen.push(c.id.clone());
+        }
+        let expect: Vec<String> = catalog
+            .serving(model)
+            .map(|(_, t)| t.id().to_string())
+            .collect();
+        assert_eq!(seen, expect);
+        let event = d.event().expect("some candidates fail the warn layer");
+        assert_eq!(event.candidate_count, seen.len());
+        assert!(
+            event.groups.len() > 1 && event.groups.len() < seen.len() / 4,
+            "{}",
+            event.groups.len()
+        );
+        let mut grouped: Vec<&String> = event.groups.iter().flat_map(|g| &g.candidates).collect();
+        grouped.sort();
+        let mut all: Vec<&String> = seen.iter().collect();
+        all.sort();
+        assert_eq!(grouped, all);
+        for g in &event.groups {
+            for id in &g.candidates {
+                let c = d.candidates().iter().find(|c| &c.id == id).unwrap();
+                assert_eq!(
+                    (g.compliant, g.routed, &*g.failures),
+                    (c.compliant, c.routed, &*c.failures)
+                );
+            }
+        }
+        let firsts: Vec<usize> = event
+            .groups
+            .iter()
+            .map(|g| seen.iter().position(|id| *id == g.candidates[0]).unwrap())
+            .collect();
+        assert!(
+            firsts.windows(2).all(|w| w[0] < w[1]),
+            "groups in order of first candidate"
+        );
+    }
 }

@@ -124,7 +124,7 @@ def test_route_automatic_pinned_and_blocked(catalog):
     assert "regulated-routing" in blocked.message and "deepseek/deepseek-v3.2" in blocked.message
     assert blocked.error_body["error"]["code"] == "no_compliant_provider"
     assert blocked.error_body["error"]["type"] == "permission_denied"
-    assert blocked.event["schema"] == "eligo.security_event/1"
+    assert blocked.event["schema"] == "eligo.security_event/2"
     assert blocked.event["request"]["pinned"] == "deepseek/deepseek-v3.2"
     same = p.route(catalog, "deepseek-v3.2", pin="deepseek/deepseek-v3.2")
     assert same.blocked and same.event["request"]["pinned"] == "deepseek/deepseek-v3.2"

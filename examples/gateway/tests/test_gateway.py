@@ -206,10 +206,11 @@ async def test_blocked_request_is_refused_before_any_upstream_is_contacted(tmp_p
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
 
         [event] = h.events("block")
-        assert event["schema"] == "eligo.security_event/1" and event["status"] == 403
+        assert event["schema"] == "eligo.security_event/2" and event["status"] == 403
         assert event["request"] == {"model": "m-open", "pinned": None}
         assert event["policies"][0]["fingerprint"] == fingerprint(STRICT)
-        assert [c["id"] for c in event["candidates"]] == ["cloud/m-open"]
+        assert event["candidate_count"] == 1
+        assert [g["candidates"] for g in event["groups"]] == [["cloud/m-open"]]
         assert event["message"] == e.response.json()["error"]["message"]
 
 

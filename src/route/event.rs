@@ -1,0 +1,161 @@
+//! Events: the record of a block (or of a `warn`-mode pass) for an
+//! administrator to review.
+//!
+//! Candidates that fail the same requirements are listed together, by id,
+//! under one copy of their failures: an event over ten thousand blocked
+//! candidates holds each distinct explanation once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::NO_COMPLIANT_PROVIDER;
+use super::decide::{Candidate, Decision, Outcome};
+use super::select::Request;
+use crate::eval::LayerFailure;
+use crate::policy::{Mode, Policy};
+use crate::time::{Date, Timestamp};
+
+/// The name and version of the event schema.
+pub const EVENT_SCHEMA: &str = "eligo.security_event/2";
+
+/// A structured record of a block (or a `warn`-mode would-be block) for an
+/// administrator to review. eligo builds it; the host stores it. The JSON
+/// schema is documented in `docs/EVENTS.md`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SecurityEvent {
+    /// Schema name and version: [`EVENT_SCHEMA`].
+    pub schema: &'static str,
+    /// When, UTC, RFC 3339.
+    pub time: Timestamp,
+    /// The date expiring evidence was read at, for every layer and target
+    /// (`YYYY-MM-DD`).
+    pub date: Date,
+    /// `block` or `warn`.
+    pub action: &'static str,
+    /// HTTP status answered: 403, or 200 when `warn` let the request through.
+    pub status: u16,
+    /// `no_compliant_provider`.
+    pub code: &'static str,
+    /// The message for people.
+    pub message: String,
+    /// The policy layers applied.
+    pub policies: Vec<PolicyRef>,
+    /// The request.
+    pub request: RequestRef,
+    /// How many candidates the request had.
+    pub candidate_count: usize,
+    /// Every candidate, grouped by what it failed: groups in the order of
+    /// their first candidate, candidates in catalog order.
+    pub groups: Vec<EventGroup>,
+}
+
+/// Candidates that fared alike: the same failures (hence the same
+/// `compliant` and `routed`), listed once for all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventGroup {
+    /// Whether these candidates pass every layer.
+    pub compliant: bool,
+    /// Whether they stay in the routed list.
+    pub routed: bool,
+    /// Every failed requirement of every layer.
+    pub failures: Arc<[LayerFailure]>,
+    /// The candidates' target ids, in catalog order.
+    pub candidates: Vec<String>,
+}
+
+/// Groups candidates by how they fared, in the order first seen.
+fn groups(candidates: &[Candidate]) -> Vec<EventGroup> {
+    let mut at: HashMap<(bool, bool, &[LayerFailure]), usize> = HashMap::new();
+    let mut groups: Vec<EventGroup> = Vec::new();
+    for c in candidates {
+        let key = (c.compliant, c.routed, &*c.failures);
+        let i = *at.entry(key).or_insert_with(|| {
+            groups.push(EventGroup {
+                compliant: c.compliant,
+                routed: c.routed,
+                failures: Arc::clone(&c.failures),
+                candidates: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        if let Some(g) = groups.get_mut(i) {
+            g.candidates.push(c.id.clone());
+        }
+    }
+    groups
+}
+
+impl SecurityEvent {
+    /// The event as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A policy as named in events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyRef {
+    /// Display name.
+    pub name: String,
+    /// `version "…"`, if given.
+    pub version: Option<String>,
+    /// `sha256:` digest of the canonical text.
+    pub fingerprint: String,
+    /// Mode.
+    pub mode: Mode,
+}
+
+impl PolicyRef {
+    pub(crate) fn of(p: &Policy) -> PolicyRef {
+        PolicyRef {
+            name: p.display_name().to_string(),
+            version: p.version().map(str::to_string),
+            fingerprint: p.fingerprint(),
+            mode: p.mode(),
+        }
+    }
+}
+
+/// The request as named in events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestRef {
+    /// Requested model.
+    pub model: String,
+    /// Pinned target id, or `null`.
+    pub pinned: Option<String>,
+}
+
+/// Adds the security event to `decision` when it has a message (a block,
+/// a would-be block, or a `warn`-mode pass that kept non-compliant
+/// targets).
+pub(crate) fn attach(
+    mut decision: Decision,
+    layers: &[Policy],
+    request: &Request,
+    time: Timestamp,
+    date: Date,
+) -> Decision {
+    let Some(message) = decision.message.clone() else {
+        return decision;
+    };
+    let blocked = decision.outcome == Outcome::Blocked;
+    decision.event = Some(SecurityEvent {
+        schema: EVENT_SCHEMA,
+        time,
+        date,
+        action: if blocked { "block" } else { "warn" },
+        status: if blocked { 403 } else { 200 },
+        code: NO_COMPLIANT_PROVIDER,
+        message,
+        policies: layers.iter().map(PolicyRef::of).collect(),
+        request: RequestRef {
+            model: request.model.clone(),
+            pinned: request.pinned.clone(),
+        },
+        candidate_count: decision.candidates.len(),
+        groups: groups(&decision.candidates),
+    });
+    decision
+}
