@@ -129,6 +129,7 @@ pub mod catalog;
 pub mod compile;
 mod diagnostic;
 pub mod eval;
+mod files;
 pub mod format;
 pub mod ir;
 pub mod lint;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ast;
 use crate::compile::{self, Bits, Program};
-use crate::diagnostic::{Diagnostic, Error, SourceText};
+use crate::diagnostic::{Error, SourceText};
 use crate::eval::{self, Verdict};
 use crate::ir::{self, Ir};
 use crate::schema::Schema;
@@ -45,7 +45,7 @@ struct Inner {
     source: SourceText,
     ast: ast::Policy,
     ir: Ir,
-    program: Program,
+    program: Arc<Program>,
     /// [`Policy::fingerprint`], worked out on first use.
     fingerprint: std::sync::OnceLock<String>,
     /// Explanations already worked out, by literal bits (see
@@ -99,7 +99,7 @@ impl Policy {
         let src = SourceText::new(name, source);
         let ast = syntax::parse_named(source, name)?;
         let ir = ir::lower(&ast, schema).map_err(|d| Error::new(d, Some(src.clone())))?;
-        let program = compile::compile(&ir);
+        let program = Arc::new(compile::compile(&ir));
         Ok(Policy {
             inner: Arc::new(Inner {
                 source: src,
@@ -127,7 +127,7 @@ impl Policy {
     pub fn from_file_with(path: impl AsRef<Path>, schema: &Schema) -> Result<Policy, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = read_text(path, MAX_SOURCE_BYTES)?;
+        let text = crate::files::read_text(path, MAX_SOURCE_BYTES)?;
         Policy::compile_named(&text, &name, schema)
     }
 
@@ -322,7 +322,7 @@ impl Policy {
         catalog: &crate::Catalog,
         date: Option<Date>,
     ) -> eval::EncodedCatalog {
-        eval::EncodedCatalog::encode(self, catalog, date)
+        eval::EncodedCatalog::encode(&self.inner.program, catalog, date)
     }
 
     /// This policy with its compiled program replaced: for tests that show
@@ -334,7 +334,7 @@ impl Policy {
                 source: self.inner.source.clone(),
                 ast: self.inner.ast.clone(),
                 ir: self.inner.ir.clone(),
-                program,
+                program: Arc::new(program),
                 fingerprint: std::sync::OnceLock::new(),
                 explanations: Explanations::default(),
             }),
@@ -422,51 +422,6 @@ impl Policy {
     {
         targets.into_iter().filter(move |t| self.is_allowed(t))
     }
-}
-
-/// Reads a UTF-8 text file of at most `limit` bytes (a leading BOM is kept
-/// and skipped by the parser), with clear errors for the other cases.
-pub(crate) fn read_text(path: &Path, limit: usize) -> Result<String, Error> {
-    use std::io::Read;
-    let name = path.display().to_string();
-    let io_err = |e: std::io::Error| {
-        Error::single(Diagnostic::error(
-            "io/read-failed",
-            format!("cannot read `{name}`: {e}"),
-        ))
-    };
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    if bytes.len() > limit {
-        return Err(Error::single(
-            Diagnostic::error(
-                "io/too-large",
-                format!("`{name}` is larger than the limit of {limit} bytes"),
-            )
-            .with_help("check that the right file was given"),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        Error::new(
-            vec![
-                Diagnostic::error(
-                    "syntax/invalid-utf8",
-                    format!("`{name}` is not valid UTF-8"),
-                )
-                .with_label(
-                    crate::Span::new(at, at + 1),
-                    format!("invalid byte at offset {at}"),
-                )
-                .with_help("save the file as UTF-8"),
-            ],
-            Some(SourceText::new(name.clone(), text)),
-        )
-    })
 }
 
 #[cfg(test)]

@@ -8,8 +8,7 @@
 use std::fmt;
 
 use indexmap::IndexMap;
-use serde::de;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use crate::schema::{AttrId, AttrKind};
 use crate::time::Date;
@@ -222,56 +221,6 @@ impl fmt::Debug for KeyIndex {
 }
 
 impl Target {
-    /// Reads one target from JSON text in the catalog format's target shape,
-    /// naming the text `name` in errors. Unlike `serde_json::from_str`, the
-    /// error is a diagnostic with the position of a JSON syntax error or the
-    /// field at fault.
-    ///
-    /// ```
-    /// let t = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": true}}"#, "t.json")?;
-    /// assert_eq!(t.id(), "a/m");
-    /// let err = eligo::Target::from_json(r#"{"provider": "a", "model": "m", "attributes": {"soc2": "yes"}}"#, "t.json").unwrap_err();
-    /// assert!(err.to_string().contains("field `attributes.soc2`: must be true or false"), "{err}");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_json(text: &str, name: &str) -> Result<Target, crate::Error> {
-        let value = crate::catalog::parse_json(text, name)?;
-        Target::from_json_value(&value, name)
-    }
-
-    /// Reads one target from a JSON file (at most
-    /// [`MAX_CATALOG_BYTES`](crate::catalog::MAX_CATALOG_BYTES)).
-    ///
-    /// ```
-    /// let err = eligo::Target::from_file("no/such/target.json").unwrap_err();
-    /// assert_eq!(err.diagnostics()[0].code(), "io/read-failed");
-    /// ```
-    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Target, crate::Error> {
-        let path = path.as_ref();
-        let text = crate::policy::read_text(path, crate::catalog::MAX_CATALOG_BYTES)?;
-        Target::from_json(&text, &path.display().to_string())
-    }
-
-    /// Reads one target from an already parsed JSON value (as bindings
-    /// build it from their own mappings), naming it `name` in errors.
-    ///
-    /// ```
-    /// let v = serde_json::json!({"provider": "a", "model": "m", "attributes": {"soc2": true}});
-    /// assert_eq!(eligo::Target::from_json_value(&v, "t")?.id(), "a/m");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_json_value(value: &serde_json::Value, name: &str) -> Result<Target, crate::Error> {
-        crate::catalog::target_from_json(value).map_err(|msg| {
-            crate::Error::new(
-                vec![crate::Diagnostic::error(
-                    "catalog/invalid-target",
-                    format!("invalid target in `{name}`: {msg}"),
-                )],
-                Some(crate::SourceText::new(name, "")),
-            )
-        })
-    }
-
     /// A target with no declared attributes and the id `provider/model`.
     pub fn new(provider: impl Into<String>, model: impl Into<String>) -> Target {
         let (provider, model) = (provider.into(), model.into());
@@ -585,16 +534,6 @@ impl Serialize for Target {
             attributes,
         }
         .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Target {
-    /// Reads the JSON shape `{"id", "provider", "model", "endpoint",
-    /// "region", "attributes"}` strictly (see the catalog format): duplicate
-    /// keys, unknown fields and values of the wrong type are errors.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
-        let value = crate::catalog::StrictJson::deserialize(d)?.0;
-        crate::catalog::target_from_json(&value).map_err(de::Error::custom)
     }
 }
 

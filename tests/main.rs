@@ -13,6 +13,8 @@
 //! - `fuzz_regressions`: minimized fuzz inputs (`tests/data/fuzz/`) and the
 //!   fuzz seed corpus, through the fuzz targets' checks;
 //! - `hostile`: hostile inputs, each with its documented outcome;
+//! - `layout`: the library's modules depend on each other in one
+//!   direction, parse → IR → compile → evaluate;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
 //!   (`ELIGO_BLESS=1` rewrites them).
 
@@ -30,6 +32,8 @@ mod diagnostics;
 mod fuzz_regressions;
 #[path = "main/hostile.rs"]
 mod hostile;
+#[path = "main/layout.rs"]
+mod layout;
 #[path = "main/properties.rs"]
 mod properties;
 #[path = "main/routing.rs"]

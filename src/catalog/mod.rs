@@ -197,7 +197,7 @@ impl Catalog {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Catalog, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = crate::policy::read_text(path, MAX_CATALOG_BYTES)?;
+        let text = crate::files::read_text(path, MAX_CATALOG_BYTES)?;
         Catalog::from_text(&text, &name)
     }
 

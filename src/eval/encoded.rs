@@ -29,7 +29,9 @@ use crate::catalog::Catalog;
 use crate::catalog::facts::{Column, clear_rows};
 use crate::compile::{ColumnStep, Op};
 use crate::ir::Predicate;
-use crate::policy::Policy;
+use std::sync::Arc;
+
+use crate::compile::Program;
 use crate::schema::AttrKind;
 use crate::time::Date;
 
@@ -135,7 +137,7 @@ impl Plan {
 /// [`filter`]: EncodedCatalog::filter
 #[derive(Clone, Debug)]
 pub struct EncodedCatalog {
-    policy: Policy,
+    program: Arc<Program>,
     len: usize,
     /// Words a column holds: `len` bits rounded up to whole words.
     stride: usize,
@@ -195,8 +197,11 @@ impl Expiring {
 }
 
 impl EncodedCatalog {
-    pub(crate) fn encode(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> EncodedCatalog {
-        let program = policy.program();
+    pub(crate) fn encode(
+        program: &Arc<Program>,
+        catalog: &Catalog,
+        date: Option<Date>,
+    ) -> EncodedCatalog {
         let facts = catalog.facts();
         let len = facts.len();
         let stride = len.div_ceil(64);
@@ -230,7 +235,7 @@ impl EncodedCatalog {
             .filter_map(|(name, _, _)| facts.column(name))
             .flat_map(|c| c.expiring_from(day).iter().copied());
         EncodedCatalog::assemble(
-            policy,
+            program,
             len,
             bits,
             columns,
@@ -243,7 +248,7 @@ impl EncodedCatalog {
     /// The encoding from its literal columns (`bits[k]` in column `k`),
     /// read on `day` (`date` when given).
     fn assemble(
-        policy: &Policy,
+        program: &Arc<Program>,
         len: usize,
         bits: Vec<u32>,
         columns: Vec<u64>,
@@ -251,11 +256,9 @@ impl EncodedCatalog {
         day: Date,
         expiring: Expiring,
     ) -> EncodedCatalog {
-        let plan = Plan::new(policy.program(), |b| {
-            bits.binary_search(&b).unwrap_or(usize::MAX)
-        });
+        let plan = Plan::new(program, |b| bits.binary_search(&b).unwrap_or(usize::MAX));
         EncodedCatalog {
-            policy: policy.clone(),
+            program: Arc::clone(program),
             len,
             stride: len.div_ceil(64),
             bits,
@@ -273,11 +276,11 @@ impl EncodedCatalog {
     /// otherwise.
     #[doc(hidden)]
     pub fn encode_by_rows_for_testing(
-        policy: &Policy,
+        program: &Program,
         catalog: &Catalog,
         date: Option<Date>,
     ) -> EncodedCatalog {
-        let program = policy.program();
+        let program = &Arc::new(program.clone());
         let len = catalog.len();
         let stride = len.div_ceil(64);
         let bits = program.used_bits();
@@ -306,7 +309,7 @@ impl EncodedCatalog {
             }
         }
         EncodedCatalog::assemble(
-            policy,
+            program,
             len,
             bits,
             columns,
@@ -532,7 +535,7 @@ impl EncodedCatalog {
         if index >= self.len || !self.answers_for(day) || self.expiring.row_before(index, day) {
             return false;
         }
-        let program = self.policy.program();
+        let program = &self.program;
         let mut row = vec![0u64; program.word_count()];
         let (word, shift) = (index / 64, index % 64);
         for (k, &b) in self.bits.iter().enumerate() {
@@ -569,9 +572,9 @@ impl EncodedCatalog {
         self.columns.len() * 8
     }
 
-    /// The policy the catalog was encoded for.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The compiled program of the policy the catalog was encoded for.
+    pub fn program(&self) -> &Program {
+        &self.program
     }
 
     /// The date expiring evidence was read at: the one given to
@@ -808,7 +811,11 @@ mod tests {
                 for d in 9..=13 {
                     let date = Date::new(2026, 6, d);
                     let columns = policy.encode_catalog(&catalog, date);
-                    let rows = EncodedCatalog::encode_by_rows_for_testing(&policy, &catalog, date);
+                    let rows = EncodedCatalog::encode_by_rows_for_testing(
+                        policy.program(),
+                        &catalog,
+                        date,
+                    );
                     assert!(
                         columns.same_encoding_for_testing(&rows),
                         "{src}, {n} targets, day {d}"

@@ -57,7 +57,7 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_source(path: impl AsRef<std::path::Path>) -> Result<String, Error> {
-    crate::policy::read_text(path.as_ref(), MAX_SOURCE_BYTES)
+    crate::files::read_text(path.as_ref(), MAX_SOURCE_BYTES)
 }
 
 /// Parses policy text into an AST, reporting every syntax error found.
