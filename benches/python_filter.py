@@ -69,19 +69,20 @@ def main():
     ids_ns = best_ns(lambda: policy.filter(catalog).ids(), 200)
     print(f"eligo {eligo.__version__}, Python {sys.version.split()[0]}, {n} targets, "
           f"{len(allowed)} allowed")
-    print(f"{'path':<44} {'time':>12} {'targets/us':>12}")
+    print(f"{'path':<52} {'time':>12} {'targets/us':>12}")
     for label, ns in [
         ("EncodedCatalog.filter() -> AllowedSet", filter_ns),
         ("len(EncodedCatalog.filter())", count_ns),
-        ("Policy.encode(catalog) (once per policy)", encode_ns),
-        ("Policy.filter(catalog) -> AllowedSet", set_ns),
+        ("Policy.encode(catalog) (a new binding)", encode_ns),
+        ("Policy.filter(catalog) -> AllowedSet (kept binding)", set_ns),
         ("Policy.filter(catalog).ids() -> list", ids_ns),
     ]:
-        print(f"{label:<44} {ns / 1000:>10.1f}us {n / (ns / 1000):>12.1f}")
+        print(f"{label:<52} {ns / 1000:>10.1f}us {n / (ns / 1000):>12.1f}")
     goal = 10_000
-    rate = n / (filter_ns / 1000)
-    print(f"goal: >= {goal} targets/us for filter(): {'met' if rate >= goal else 'missed'} "
-          f"({rate:.0f})")
+    rate = n / (set_ns / 1000)
+    print(f"goal: >= {goal} targets/us for Policy.filter(catalog), the call counted: "
+          f"{'met' if rate >= goal else 'missed'} ({rate:.0f}); the first call for a catalog and "
+          f"day also binds (Policy.encode above)")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,17 @@ struct Inner {
     /// Explanations already worked out, by literal bits (see
     /// [`Policy::layer_failures`]).
     explanations: Explanations,
+    /// Recent bindings to catalogs (see [`Policy::allowed_in`]).
+    bindings: Bindings,
 }
+
+/// Most catalog bindings a policy keeps.
+const MAX_BINDINGS: usize = 4;
+
+/// A policy's most recent bindings to catalogs, newest first: each the
+/// catalog's identity, the day it was bound for, and the binding.
+#[derive(Debug, Default)]
+struct Bindings(std::sync::Mutex<Vec<(u64, Date, Arc<eval::EncodedCatalog>)>>);
 
 /// Most explanations a policy keeps; past it the oldest half is dropped.
 const MAX_EXPLANATIONS: usize = 1024;
@@ -108,6 +118,7 @@ impl Policy {
                 program,
                 fingerprint: std::sync::OnceLock::new(),
                 explanations: Explanations::default(),
+                bindings: Bindings::default(),
             }),
         })
     }
@@ -325,6 +336,48 @@ impl Policy {
         eval::EncodedCatalog::encode(&self.inner.program, catalog, date)
     }
 
+    /// The targets of `catalog` this policy allows on `date` (or today, in
+    /// UTC): the bulk path, with no per-target work.
+    ///
+    /// The policy keeps its binding to the catalog's fact table for that
+    /// catalog and day (the last [`MAX_BINDINGS`] of them), so calling again
+    /// for the same catalog and day only filters. A binding is only ever
+    /// used for the day it was made for: on another day, one is made anew,
+    /// so expired evidence is never honoured.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Date, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::builder("a", "m").expiring("soc2", true, Date::new(2026, 12, 31).unwrap()).build(),
+    ///     Target::builder("b", "m").attr("soc2", true).build(),
+    /// ])?;
+    /// let allowed = policy.allowed_in(&catalog, Some(Date::new(2026, 12, 31).unwrap()));
+    /// assert_eq!(allowed.indices().collect::<Vec<_>>(), [0, 1]);
+    /// let allowed = policy.allowed_in(&catalog, Some(Date::new(2027, 1, 1).unwrap()));
+    /// assert_eq!(allowed.indices().collect::<Vec<_>>(), [1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allowed_in(&self, catalog: &crate::Catalog, date: Option<Date>) -> eval::AllowedSet {
+        let day = date.unwrap_or_else(Date::today);
+        let key = (catalog.identity(), day);
+        let kept = self.inner.bindings.0.lock().ok().and_then(|b| {
+            b.iter()
+                .find(|(c, d, _)| (*c, *d) == key)
+                .map(|(_, _, e)| Arc::clone(e))
+        });
+        let encoded = kept.unwrap_or_else(|| {
+            let fresh = Arc::new(self.encode_catalog(catalog, Some(day)));
+            if let Ok(mut b) = self.inner.bindings.0.lock() {
+                b.retain(|(c, d, _)| (*c, *d) != key);
+                b.insert(0, (key.0, key.1, Arc::clone(&fresh)));
+                b.truncate(MAX_BINDINGS);
+            }
+            fresh
+        });
+        encoded.filter_on(day)
+    }
+
     /// This policy with its compiled program replaced: for tests that show
     /// a broken compiler is caught. Never use it otherwise.
     #[doc(hidden)]
@@ -337,6 +390,7 @@ impl Policy {
                 program: Arc::new(program),
                 fingerprint: std::sync::OnceLock::new(),
                 explanations: Explanations::default(),
+                bindings: Bindings::default(),
             }),
         }
     }

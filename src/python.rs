@@ -950,7 +950,7 @@ impl PyPolicy {
         if let Ok(catalog) = targets.cast::<PyCatalog>() {
             let date = parse_date(date)?;
             let c = catalog.get();
-            let inner = py.detach(|| policy.encode_catalog(&c.inner, date).filter());
+            let inner = py.detach(|| policy.allowed_in(&c.inner, date));
             let set = PyAllowedSet::new(inner, catalog.clone().unbind());
             return Ok(Py::new(py, set)?.into_any());
         }

@@ -191,8 +191,10 @@ class Policy:
     @overload
     def filter(self, targets: Catalog, date: Optional[str] = None) -> AllowedSet:
         """The allowed targets of a catalog, as ``encode(catalog, date).filter()``
-        gives them, computed without the GIL; for an iterable of mappings,
-        the allowed mappings themselves, in order."""
+        gives them, computed without the GIL. The policy keeps its binding to
+        the catalog for that catalog and day (its last four), so a second call
+        only filters; another day gets a binding of its own. For an iterable
+        of mappings, the allowed mappings themselves, in order."""
     @overload
     def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
     def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...

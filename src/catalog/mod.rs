@@ -91,6 +91,9 @@ pub struct Catalog {
     facts: std::sync::OnceLock<Facts>,
     /// Which targets serve which model; built on first use.
     models: std::sync::OnceLock<Models>,
+    /// A number no other catalog built by this process has (a clone keeps
+    /// it: it holds the same targets, and a catalog never changes).
+    identity: u64,
 }
 
 /// The catalog's targets by the model they serve, positions ascending.
@@ -182,6 +185,10 @@ impl Catalog {
             index,
             facts: std::sync::OnceLock::new(),
             models: std::sync::OnceLock::new(),
+            identity: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
@@ -278,6 +285,12 @@ impl Catalog {
     /// Every target, in catalog order.
     pub fn targets(&self) -> &[Target] {
         &self.targets
+    }
+
+    /// This catalog's number: equal only for a catalog and its clones,
+    /// which hold the same targets (a catalog never changes once built).
+    pub(crate) fn identity(&self) -> u64 {
+        self.identity
     }
 
     /// The targets' values as columns.

@@ -1125,6 +1125,27 @@ proptest! {
                 }
             }
         }
+        // Policy::allowed_in keeps its bindings by catalog and day: days
+        // out of order, a clone of the catalog, and another catalog (the
+        // same targets reversed) in between must each get their own day's
+        // answer, never one kept for another day or catalog.
+        let reversed = eligo::Catalog::new(built.iter().rev().map(|(t, _)| t.clone()).collect())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for day in [2i64, -1, 3, 0, 1, 2, -1] {
+            let date = shift(day);
+            let want: Vec<bool> = built
+                .iter()
+                .map(|(t, e)| reference::evaluate(policy.ast(), &schema, &as_of(t, e, day)).allowed)
+                .collect();
+            let n = want.len();
+            for (c, rev) in [(&catalog, false), (&reversed, true), (&catalog.clone(), false)] {
+                let got = policy.allowed_in(c, Some(date));
+                for (i, w) in want.iter().enumerate() {
+                    let at = if rev { n - 1 - i } else { i };
+                    prop_assert_eq!(got.contains(at), *w, "allowed_in, day {}, reversed {}", day, rev);
+                }
+            }
+        }
     }
 }
 

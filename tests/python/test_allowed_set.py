@@ -193,3 +193,25 @@ def test_agrees_with_evaluate_over_a_random_catalog():
             assert got == want, (text, date)
             assert got.ids() == want and len(got) == len(want)
             assert got.ids() == [catalog.ids[i] for i in got.indices()]
+
+
+def test_kept_bindings_answer_only_for_their_catalog_and_day():
+    # Policy.filter keeps its binding to a catalog for each catalog and
+    # day; asked again out of order, and alternating between two catalogs
+    # of the same targets in two orders, each call must give that
+    # catalog's answer for that day.
+    rng = random.Random(7)
+    targets, seen = [], set()
+    while len(targets) < 200:
+        t = random_target(rng, len(targets))
+        key = t.get("id", f"{t['provider']}/{t['model']}")
+        if key not in seen:
+            seen.add(key)
+            targets.append(t)
+    forward = eligo.Catalog.from_targets(targets)
+    backward = eligo.Catalog.from_targets(list(reversed(targets)))
+    policy = eligo.compile(POLICIES[0])
+    for date in ["2027-01-15", "2026-06-01", "2027-06-01", "2026-06-01", "2026-12-31", "2027-01-15"]:
+        for catalog, ts in [(forward, targets), (backward, list(reversed(targets)))]:
+            want = row_path(policy, ts, catalog.ids, date=date)
+            assert policy.filter(catalog, date=date) == want, date
