@@ -80,58 +80,117 @@ pub fn print(policy: &ast::Policy, source: &str) -> String {
     // End of the last thing printed, and whether it was a statement (a
     // comment on the same line after a statement trails it).
     let mut last: Option<(usize, bool)> = None;
+    block(
+        &mut out,
+        source,
+        &policy.statements,
+        &mut comments,
+        &mut last,
+        0,
+    );
+    for c in comments {
+        place_comment(&mut out, source, c, &mut last, "");
+    }
+    out
+}
 
-    for stmt in &policy.statements {
+type Comments<'a> = std::iter::Peekable<std::slice::Iter<'a, Comment>>;
+
+/// Prints `statements` at `depth` levels of indentation, with the comments
+/// that come before and inside them; a `when` block over several lines,
+/// its statements one level in and no `;` after its `}`.
+fn block(
+    out: &mut String,
+    source: &str,
+    statements: &[Statement],
+    comments: &mut Comments<'_>,
+    last: &mut Option<(usize, bool)>,
+    depth: usize,
+) {
+    let pad = INDENT.repeat(depth);
+    for stmt in statements {
         // Comments before the statement.
         while let Some(c) = comments.next_if(|c| c.span.start < stmt.span.start) {
-            place_comment(&mut out, source, c, &mut last);
+            place_comment(out, source, c, last, &pad);
+        }
+        if let Some((end, _)) = *last {
+            if blank_line(source, end, stmt.span.start) {
+                out.push('\n');
+            }
+        }
+        if let StatementKind::When { cond, body } = &stmt.kind {
+            // A comment inside the condition moves before the block.
+            while let Some(c) = comments.next_if(|c| c.span.start < cond.span.end) {
+                out.push_str(&pad);
+                push_comment(out, c);
+                out.push('\n');
+            }
+            out.push_str(&pad);
+            out.push_str(&format!("when {cond} {{"));
+            out.push('\n');
+            *last = Some((cond.span.end, true));
+            block(out, source, body, comments, last, depth + 1);
+            let inner = INDENT.repeat(depth + 1);
+            while let Some(c) = comments.next_if(|c| c.span.start < stmt.span.end) {
+                place_comment(out, source, c, last, &inner);
+            }
+            out.push_str(&pad);
+            out.push_str("}\n");
+            *last = Some((stmt.span.end, true));
+            continue;
         }
         // Comments inside it.
         let mut inner = Vec::new();
         while let Some(c) = comments.next_if(|c| c.span.start < stmt.span.end) {
             inner.push(c);
         }
-        if let Some((end, _)) = last {
-            if blank_line(source, end, stmt.span.start) {
-                out.push('\n');
-            }
-        }
         let list_items = match &stmt.kind {
             StatementKind::List { items, .. } => Some(items.as_slice()),
             _ => None,
         };
+        let mut text = String::new();
         match list_items {
-            Some(items) if !inner.is_empty() || too_wide(stmt) => {
-                print_list(&mut out, source, stmt, items, &inner);
+            Some(items) if !inner.is_empty() || too_wide(stmt, depth) => {
+                print_list(&mut text, source, stmt, items, &inner);
             }
             _ => {
                 for c in &inner {
-                    push_comment(&mut out, c);
-                    out.push('\n');
+                    push_comment(&mut text, c);
+                    text.push('\n');
                 }
-                out.push_str(&stmt.to_string());
-                out.push(';');
+                text.push_str(&stmt.to_string());
+                text.push(';');
             }
         }
-        out.push('\n');
-        last = Some((stmt.span.end, true));
+        for line in text.split('\n') {
+            out.push_str(&pad);
+            out.push_str(line);
+            out.push('\n');
+        }
+        *last = Some((stmt.span.end, true));
     }
-    for c in comments {
-        place_comment(&mut out, source, c, &mut last);
-    }
-    out
 }
 
-/// Prints a comment that is not inside a statement.
-fn place_comment(out: &mut String, source: &str, c: &Comment, last: &mut Option<(usize, bool)>) {
+/// Prints a comment that is not inside a statement, at `pad` when it is on
+/// a line of its own.
+fn place_comment(
+    out: &mut String,
+    source: &str,
+    c: &Comment,
+    last: &mut Option<(usize, bool)>,
+    pad: &str,
+) {
     match *last {
         Some((end, true)) if newlines(source, end, c.span.start) == 0 => {
             // Trailing: replace the statement's line end.
             out.pop();
             out.push(' ');
         }
-        Some((end, _)) if blank_line(source, end, c.span.start) => out.push('\n'),
-        _ => {}
+        Some((end, _)) if blank_line(source, end, c.span.start) => {
+            out.push('\n');
+            out.push_str(pad);
+        }
+        _ => out.push_str(pad),
     }
     push_comment(out, c);
     out.push('\n');
@@ -143,9 +202,10 @@ fn push_comment(out: &mut String, c: &Comment) {
     out.push_str(c.text.trim_end());
 }
 
-/// Whether a statement's one-line form is wider than [`MAX_WIDTH`].
-fn too_wide(stmt: &Statement) -> bool {
-    stmt.to_string().chars().count() + 1 > MAX_WIDTH
+/// Whether a statement's one-line form, at `depth` levels of indentation,
+/// is wider than [`MAX_WIDTH`].
+fn too_wide(stmt: &Statement, depth: usize) -> bool {
+    stmt.to_string().chars().count() + 1 + depth * INDENT.len() > MAX_WIDTH
 }
 
 /// Prints a list one entry a line, each comment next to the entry it

@@ -137,6 +137,7 @@ mod policy;
 mod preview;
 #[cfg(feature = "python")]
 mod python;
+mod request;
 mod route;
 pub mod schema;
 mod span;
@@ -154,11 +155,12 @@ pub use diagnostic::{
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_model};
+pub use request::RequestAttrs;
 pub use route::{
     Candidate, Decision, EVENT_SCHEMA, EventGroup, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome,
     PolicyRef, Request, RequestRef, SecurityEvent, route, route_layered,
 };
-pub use schema::{AttrDef, AttrKind, Schema};
+pub use schema::{AttrDef, AttrKind, REQUEST_ATTRIBUTES, Schema};
 pub use span::{Position, Span};
 pub use target::{Target, TargetBuilder, Value, ValueRef, WILDCARD_MODEL};
 pub use time::{Date, DateError, Timestamp};

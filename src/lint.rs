@@ -273,16 +273,19 @@ fn ticks(names: &[&str]) -> String {
 /// The requirement analysis: single requirements and pairs.
 fn requirements(ir: &Ir, out: &mut Vec<Diagnostic>) {
     let mut a = Analysis::new(ir);
-    // Allow/deny lists are checked entry by entry instead.
+    // Allow/deny lists are checked entry by entry instead. Requirements
+    // inside `when` blocks are left out: their value also depends on the
+    // request's attributes, which these claims about targets do not cover.
     let reqs: Vec<usize> = ir
         .requirements
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            matches!(
-                r.kind,
-                RequirementKind::Require | RequirementKind::MaxRetentionDays
-            )
+            r.condition.is_none()
+                && matches!(
+                    r.kind,
+                    RequirementKind::Require | RequirementKind::MaxRetentionDays
+                )
         })
         .map(|(i, _)| i)
         .collect();

@@ -8,6 +8,7 @@ use crate::compile::{self, Bits, Program};
 use crate::diagnostic::{Error, SourceText};
 use crate::eval::{self, Verdict};
 use crate::ir::{self, Ir};
+use crate::request::RequestAttrs;
 use crate::schema::Schema;
 use crate::syntax::{self, MAX_SOURCE_BYTES};
 use crate::target::Target;
@@ -213,19 +214,26 @@ impl Policy {
     /// today): the one place the fast check is made.
     fn passes(&self, target: &Target, date: Option<Date>) -> bool {
         let p = &self.inner.program;
-        p.passes_target(target, date)
+        p.passes_target(target, &RequestAttrs::new(), date)
     }
 
     /// The literal bits of `target` on `date` (`None`: today, read once),
     /// serving a request for `model` when given (a target serving every
     /// model is then read as serving it): all a decision and its
     /// explanation need.
-    pub(crate) fn bits(&self, target: &Target, model: Option<&str>, date: Option<Date>) -> Bits {
+    pub(crate) fn bits(
+        &self,
+        target: &Target,
+        model: Option<&str>,
+        date: Option<Date>,
+        request: &[u64],
+    ) -> Bits {
         let p = &self.inner.program;
-        match model {
-            Some(m) => p.encode_serving(target, m, date),
-            None => p.encode_at(target, date),
+        let mut bits = p.encode_serving(target, model, date);
+        for (w, r) in bits.iter_mut().zip(request) {
+            *w |= r;
         }
+        bits
     }
 
     /// Whether literal bits from [`Policy::bits`] pass.
@@ -316,11 +324,56 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn evaluate_at(&self, target: &Target, date: Option<Date>) -> Verdict {
-        let bits = self.inner.program.encode_at(target, date);
-        if self.inner.program.passes(&bits) {
+        self.verdict(&self.inner.program.encode_at(target, date))
+    }
+
+    /// Evaluates the policy on `target` for a request with attributes
+    /// `attrs` (expiring evidence read as of `date`, or today). A `when`
+    /// block applies unless its condition is definitely false for these
+    /// attributes: an attribute not given leaves it unknown, and the block
+    /// applies. Without request attributes ([`Policy::evaluate`]) every
+    /// block applies: the strictest reading.
+    ///
+    /// ```
+    /// use eligo::{RequestAttrs, Target};
+    /// let policy = eligo::compile(r#"when request.data_class in ["phi"] { require hipaa; }"#)?;
+    /// let t = Target::new("p", "m"); // hipaa undeclared
+    /// let public = RequestAttrs::new().with("data_class", "public");
+    /// let phi = RequestAttrs::new().with("data_class", "phi");
+    /// assert!(policy.evaluate_for(&t, &public, None).is_allowed());
+    /// let v = policy.evaluate_for(&t, &phi, None);
+    /// assert!(v.is_blocked());
+    /// assert_eq!(v.failures()[0].condition(), Some(r#"request.data_class in ["phi"]"#));
+    /// // Not said: the block applies.
+    /// assert!(policy.evaluate_for(&t, &RequestAttrs::new(), None).is_blocked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_for(
+        &self,
+        target: &Target,
+        attrs: &RequestAttrs,
+        date: Option<Date>,
+    ) -> Verdict {
+        self.verdict(&self.inner.program.encode_for(target, attrs, date))
+    }
+
+    /// [`Policy::evaluate_for`] without the explanation: whether `target`
+    /// passes for a request with attributes `attrs`.
+    pub fn is_allowed_for(
+        &self,
+        target: &Target,
+        attrs: &RequestAttrs,
+        date: Option<Date>,
+    ) -> bool {
+        self.inner.program.passes_target(target, attrs, date)
+    }
+
+    /// The verdict for a target's literal bits (the request's included).
+    fn verdict(&self, bits: &[u64]) -> Verdict {
+        if self.inner.program.passes(bits) {
             Verdict::allow()
         } else {
-            let failures = self.layer_failures(&bits);
+            let failures = self.layer_failures(bits);
             Verdict::block(failures.iter().map(|f| f.failure.clone()).collect())
         }
     }

@@ -50,6 +50,8 @@ pub(crate) enum Field {
     Provider,
     /// The target's model (unknown for a target serving every model).
     Model,
+    /// A request attribute: never read from a target.
+    Request,
     /// A declared attribute: its id, or `None` once the process has given
     /// out [`MAX_ATTR_IDS`] ids (the attribute is then looked up by name).
     Attr(Option<AttrId>),
@@ -61,6 +63,7 @@ impl Field {
         match name {
             "provider" => Field::Provider,
             "model" => Field::Model,
+            _ if is_request_attribute(name) => Field::Request,
             _ => Field::Attr(AttrId::of(name)),
         }
     }
@@ -218,6 +221,40 @@ pub const STANDARD_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
     ),
 ];
 
+/// The prefix of request attributes: `request.data_class`.
+pub const REQUEST_PREFIX: &str = "request.";
+
+/// The standard request attributes: facts about the request, supplied by
+/// the host, read only in `when` conditions. All text; an organisation
+/// chooses its own values.
+pub const REQUEST_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
+    (
+        "request.data_class",
+        AttrKind::Text,
+        "the sensitivity of the request's data, e.g. public, internal, confidential, pii, phi, pci",
+    ),
+    (
+        "request.team",
+        AttrKind::Text,
+        "the team sending the request",
+    ),
+    (
+        "request.app",
+        AttrKind::Text,
+        "the application sending the request",
+    ),
+    (
+        "request.kind",
+        AttrKind::Text,
+        "chat, completion, embedding, moderation, image, audio or tool",
+    ),
+];
+
+/// Whether `name` is a request attribute's name (`request.NAME`).
+pub fn is_request_attribute(name: &str) -> bool {
+    name.starts_with(REQUEST_PREFIX)
+}
+
 /// An attribute vocabulary: names in a stable order, each with a kind.
 ///
 /// ```
@@ -274,6 +311,7 @@ impl Schema {
     fn build_standard() -> Schema {
         let attrs = STANDARD_ATTRIBUTES
             .iter()
+            .chain(REQUEST_ATTRIBUTES)
             .map(|&(name, kind, doc)| {
                 (
                     name.to_string(),
@@ -299,7 +337,7 @@ impl Schema {
     }
 
     pub(crate) fn add(&mut self, name: &str, kind: AttrKind) -> Result<(), SchemaError> {
-        if !is_valid_name(name) {
+        if !is_valid_name(name.strip_prefix(REQUEST_PREFIX).unwrap_or(name)) {
             return Err(SchemaError {
                 message: format!("`{name}` is not a valid attribute name"),
             });

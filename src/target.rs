@@ -99,6 +99,22 @@ pub enum ValueRef<'a> {
     Text(&'a str),
 }
 
+impl ValueRef<'_> {
+    /// The value, owned.
+    ///
+    /// ```
+    /// use eligo::{Value, ValueRef};
+    /// assert_eq!(ValueRef::Text("eu").to_value(), Value::from("eu"));
+    /// ```
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Flag(b) => Value::Flag(b),
+            ValueRef::Number(n) => Value::Number(n),
+            ValueRef::Text(s) => Value::Text(s.to_string()),
+        }
+    }
+}
+
 /// The model of a target that serves every model.
 pub const WILDCARD_MODEL: &str = "*";
 

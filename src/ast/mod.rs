@@ -64,7 +64,15 @@ pub enum StatementKind {
         /// The listed names.
         items: Vec<StrLit>,
     },
-    /// `attribute NAME: KIND`.
+    /// `when CONDITION { STATEMENTS }`: the statements apply unless the
+    /// condition (over request attributes) is definitely false.
+    When {
+        /// The condition.
+        cond: Expr,
+        /// The statements inside the braces, in source order.
+        body: Vec<Statement>,
+    },
+    /// `attribute NAME: KIND` (or `attribute request.NAME: KIND`).
     Attribute {
         /// The declared name.
         name: Ident,
@@ -260,50 +268,57 @@ pub enum ExprKind {
 impl Policy {
     /// The same tree with every span set to zero, for comparing structure.
     pub fn without_spans(&self) -> Policy {
-        let z = Span::default();
-        let statements = self
-            .statements
-            .iter()
-            .map(|s| Statement {
-                span: z,
-                kind: match &s.kind {
-                    StatementKind::Name(n) => StatementKind::Name(strip_str(n)),
-                    StatementKind::Version(v) => StatementKind::Version(strip_str(v)),
-                    StatementKind::Mode(m, _) => StatementKind::Mode(*m, z),
-                    StatementKind::Require(e) => StatementKind::Require(e.without_spans()),
-                    StatementKind::MaxRetentionDays(n) => StatementKind::MaxRetentionDays(IntLit {
-                        value: n.value,
-                        span: z,
-                    }),
-                    StatementKind::List {
-                        action,
-                        field,
-                        items,
-                    } => StatementKind::List {
-                        action: *action,
-                        field: *field,
-                        items: items.iter().map(strip_str).collect(),
-                    },
-                    StatementKind::Attribute { name, kind, .. } => StatementKind::Attribute {
-                        name: strip_ident(name),
-                        kind: *kind,
-                        kind_span: z,
-                    },
-                },
-            })
-            .collect();
         Policy {
-            statements,
+            statements: strip_statements(&self.statements),
             comments: self
                 .comments
                 .iter()
                 .map(|c| Comment {
                     text: c.text.clone(),
-                    span: z,
+                    span: Span::default(),
                 })
                 .collect(),
         }
     }
+}
+
+/// Statements with every span set to zero.
+fn strip_statements(statements: &[Statement]) -> Vec<Statement> {
+    let z = Span::default();
+    statements
+        .iter()
+        .map(|s| Statement {
+            span: z,
+            kind: match &s.kind {
+                StatementKind::Name(n) => StatementKind::Name(strip_str(n)),
+                StatementKind::Version(v) => StatementKind::Version(strip_str(v)),
+                StatementKind::Mode(m, _) => StatementKind::Mode(*m, z),
+                StatementKind::Require(e) => StatementKind::Require(e.without_spans()),
+                StatementKind::MaxRetentionDays(n) => StatementKind::MaxRetentionDays(IntLit {
+                    value: n.value,
+                    span: z,
+                }),
+                StatementKind::List {
+                    action,
+                    field,
+                    items,
+                } => StatementKind::List {
+                    action: *action,
+                    field: *field,
+                    items: items.iter().map(strip_str).collect(),
+                },
+                StatementKind::When { cond, body } => StatementKind::When {
+                    cond: cond.without_spans(),
+                    body: strip_statements(body),
+                },
+                StatementKind::Attribute { name, kind, .. } => StatementKind::Attribute {
+                    name: strip_ident(name),
+                    kind: *kind,
+                    kind_span: z,
+                },
+            },
+        })
+        .collect()
 }
 
 fn strip_str(s: &StrLit) -> StrLit {
@@ -468,17 +483,42 @@ impl fmt::Display for Statement {
             StatementKind::Attribute { name, kind, .. } => {
                 write!(f, "attribute {}: {}", name.name, kind.as_str())
             }
+            StatementKind::When { cond, body } => {
+                write!(f, "when {cond} {{")?;
+                for s in body {
+                    write!(f, " {s};")?;
+                }
+                f.write_str(" }")
+            }
         }
     }
+}
+
+/// Writes statements one a line at `indent` levels of four spaces, a
+/// `when` block over several lines with its statements one level in.
+fn write_statements(
+    f: &mut fmt::Formatter<'_>,
+    statements: &[Statement],
+    indent: usize,
+) -> fmt::Result {
+    for s in statements {
+        let pad = "    ".repeat(indent);
+        match &s.kind {
+            StatementKind::When { cond, body } => {
+                writeln!(f, "{pad}when {cond} {{")?;
+                write_statements(f, body, indent + 1)?;
+                writeln!(f, "{pad}}}")?;
+            }
+            _ => writeln!(f, "{pad}{s};")?,
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Policy {
     /// Canonical text: one statement a line, each ended by `;`. Comments are
     /// not printed here; `eligo fmt` keeps them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for s in &self.statements {
-            writeln!(f, "{s};")?;
-        }
-        Ok(())
+        write_statements(f, &self.statements, 0)
     }
 }

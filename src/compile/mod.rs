@@ -69,6 +69,8 @@ enum Code {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
     checks: Vec<Check>,
+    /// The checks of request attributes (`when` conditions), by position.
+    request_checks: Vec<usize>,
     words: usize,
     /// Clause terms: (word index, mask). A clause meets the bits when one of
     /// its terms does.
@@ -115,6 +117,9 @@ pub fn compile(ir: &Ir) -> Program {
         .collect::<Vec<_>>();
     let mut program = Program {
         words: (2 * checks.len()).div_ceil(64),
+        request_checks: (0..checks.len())
+            .filter(|&i| checks.get(i).is_some_and(|c| c.field == Field::Request))
+            .collect(),
         checks,
         terms: Vec::new(),
         clauses: Vec::new(),
@@ -294,6 +299,11 @@ impl Program {
     /// The checks, one a predicate, in predicate order.
     pub(crate) fn checks(&self) -> &[Check] {
         &self.checks
+    }
+
+    /// The positions of the checks of request attributes.
+    pub(crate) fn request_checks(&self) -> &[usize] {
+        &self.request_checks
     }
 
     /// Whether literal bits `bits` pass every requirement.

@@ -45,6 +45,9 @@ pub struct Failure {
     span: Span,
     value: Tri,
     attributes: Arc<[String]>,
+    /// The `when` condition the requirement stands under, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<Arc<str>>,
 }
 
 /// One failed requirement of one policy layer, as routing decisions and
@@ -124,6 +127,15 @@ impl Failure {
     /// for an unknown one, the undeclared attributes it depends on.
     pub fn attributes(&self) -> &[String] {
         &self.attributes
+    }
+
+    /// The `when` condition the requirement stands under, in canonical
+    /// form (`request.data_class in ["phi"]`; nested blocks joined with
+    /// `and`), or `None` for a requirement that always applies. The
+    /// requirement failed because the condition held or was unknown (an
+    /// attribute it reads was not given): `attributes` then names it.
+    pub fn condition(&self) -> Option<&str> {
+        self.condition.as_deref()
     }
 
     /// One line for people: `require soc2 (unknown: soc2)`.
@@ -224,6 +236,7 @@ pub(crate) fn failures_of(ir: &Ir, program: &Program, bits: &[u64]) -> Vec<Failu
             span: req.span,
             value,
             attributes: attributes.into(),
+            condition: req.condition.as_ref().map(|c| c.text.as_str().into()),
         });
     }
     failures

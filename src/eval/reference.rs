@@ -8,7 +8,8 @@
 
 use crate::ast::{self, ExprKind, ListAction, ListField, Literal, StatementKind};
 use crate::compile::Tri;
-use crate::schema::{AttrKind, Schema};
+use crate::request::RequestAttrs;
+use crate::schema::{AttrKind, Schema, is_request_attribute};
 use crate::target::{Target, ValueRef};
 
 /// The value of every requirement-like statement, and the overall decision.
@@ -16,7 +17,8 @@ use crate::target::{Target, ValueRef};
 pub struct ReferenceVerdict {
     /// Whether the target passes the policy.
     pub allowed: bool,
-    /// `require` and `max_retention_days` statements' values, in order.
+    /// `require` and `max_retention_days` statements' values, and those of
+    /// every statement inside a `when` block (`!C or R`), in order.
     pub requirements: Vec<Tri>,
     /// Whether the merged allow/deny lists pass.
     pub lists_pass: bool,
@@ -35,6 +37,32 @@ pub struct ReferenceVerdict {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn evaluate(policy: &ast::Policy, schema: &Schema, target: &Target) -> ReferenceVerdict {
+    evaluate_for(policy, schema, target, &RequestAttrs::new())
+}
+
+/// [`evaluate`] for a request with attributes `attrs`: `when C { R }` is
+/// `!C or R` for each requirement `R` of the block, with `C` read from
+/// `attrs` (an attribute not given, or of the wrong kind, is unknown), and
+/// nested blocks' conditions joined with `and`. An allow or deny list
+/// inside a block is a requirement of its own, not merged with others.
+///
+/// ```
+/// use eligo::{RequestAttrs, Schema, Target, Tri};
+/// use eligo::eval::reference;
+/// let ast = eligo::syntax::parse(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+/// let t = Target::new("p", "m");
+/// let schema = Schema::standard();
+/// let public = RequestAttrs::new().with("data_class", "public");
+/// assert!(reference::evaluate_for(&ast, &schema, &t, &public).allowed);
+/// assert!(!reference::evaluate_for(&ast, &schema, &t, &RequestAttrs::new()).allowed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn evaluate_for(
+    policy: &ast::Policy,
+    schema: &Schema,
+    target: &Target,
+    attrs: &RequestAttrs,
+) -> ReferenceVerdict {
     // The policy's own attribute declarations extend the schema.
     let mut schema = schema.clone();
     for s in &policy.statements {
@@ -42,19 +70,18 @@ pub fn evaluate(policy: &ast::Policy, schema: &Schema, target: &Target) -> Refer
             let _ = schema.add(&name.name, *kind);
         }
     }
+    let env = Env {
+        schema: &schema,
+        target,
+        attrs,
+    };
     let mut requirements = Vec::new();
     let mut allow: [Option<Vec<&str>>; 2] = [None, None];
     let mut deny: [Vec<&str>; 2] = [Vec::new(), Vec::new()];
     for s in &policy.statements {
         match &s.kind {
-            StatementKind::Require(e) => requirements.push(expr(e, &schema, target)),
-            StatementKind::MaxRetentionDays(n) => {
-                let v = match value(&schema, target, "retention_days") {
-                    Some(ValueRef::Number(days)) => Tri::from_bool(days <= n.value),
-                    _ => Tri::Unknown,
-                };
-                requirements.push(v);
-            }
+            StatementKind::Require(e) => requirements.push(env.expr(e)),
+            StatementKind::MaxRetentionDays(n) => requirements.push(env.retention(n.value)),
             StatementKind::List {
                 action,
                 field,
@@ -75,15 +102,13 @@ pub fn evaluate(policy: &ast::Policy, schema: &Schema, target: &Target) -> Refer
                     }
                 }
             }
+            StatementKind::When { cond, body } => {
+                env.when(env.expr(cond), body, &mut requirements);
+            }
             _ => {}
         }
     }
-    // A target serving every model (`*`) has no model until a request
-    // names one: a non-empty list cannot tell whether it holds it.
-    let fields = [
-        Some(target.provider()),
-        (target.model() != "*").then(|| target.model()),
-    ];
+    let fields = [Some(target.provider()), env.model()];
     let lists_pass = allow
         .iter()
         .zip(&deny)
@@ -114,64 +139,131 @@ fn field_index(f: ListField) -> usize {
     }
 }
 
-/// The target's value for `name`, if declared with the schema's kind.
-fn value<'t>(schema: &Schema, target: &'t Target, name: &str) -> Option<ValueRef<'t>> {
-    let kind = schema.get(name)?.kind();
-    let v = target.get(name)?;
-    let matches = match v {
-        ValueRef::Flag(_) => kind == AttrKind::Flag,
-        ValueRef::Number(_) => kind == AttrKind::Number,
-        ValueRef::Text(_) => kind == AttrKind::Text,
-    };
-    matches.then_some(v)
+/// What a reference evaluation reads.
+struct Env<'a> {
+    schema: &'a Schema,
+    target: &'a Target,
+    attrs: &'a RequestAttrs,
 }
 
-fn expr(e: &ast::Expr, schema: &Schema, target: &Target) -> Tri {
-    match &e.kind {
-        ExprKind::Or(xs) => {
-            let mut acc = Tri::False;
-            for x in xs {
-                acc = acc.or(expr(x, schema, target));
-            }
-            acc
+impl<'a> Env<'a> {
+    /// The target's model; a target serving every model (`*`) has none
+    /// until a request names one.
+    fn model(&self) -> Option<&'a str> {
+        (self.target.model() != "*").then(|| self.target.model())
+    }
+
+    /// `max_retention_days n`.
+    fn retention(&self, n: i64) -> Tri {
+        match self.value("retention_days") {
+            Some(ValueRef::Number(days)) => Tri::from_bool(days <= n),
+            _ => Tri::Unknown,
         }
-        ExprKind::And(xs) => {
-            let mut acc = Tri::True;
-            for x in xs {
-                acc = acc.and(expr(x, schema, target));
-            }
-            acc
+    }
+
+    /// The requirements of a `when` block whose condition (with the outer
+    /// ones) has the value `c`: each is `!c or R`.
+    fn when(&self, c: Tri, body: &[ast::Statement], out: &mut Vec<Tri>) {
+        for s in body {
+            let r = match &s.kind {
+                StatementKind::Require(e) => self.expr(e),
+                StatementKind::MaxRetentionDays(n) => self.retention(n.value),
+                StatementKind::List {
+                    action,
+                    field,
+                    items,
+                } => {
+                    if items.is_empty() {
+                        continue;
+                    }
+                    let value = match field {
+                        ListField::Provider => Some(self.target.provider()),
+                        ListField::Model => self.model(),
+                    };
+                    match value {
+                        None => Tri::Unknown,
+                        Some(v) => {
+                            let listed = items.iter().any(|i| i.value == v);
+                            Tri::from_bool(listed == (*action == ListAction::Allow))
+                        }
+                    }
+                }
+                StatementKind::When { cond, body } => {
+                    self.when(c.and(self.expr(cond)), body, out);
+                    continue;
+                }
+                _ => continue,
+            };
+            out.push((!c).or(r));
         }
-        ExprKind::Not(x) => !expr(x, schema, target),
-        ExprKind::Group(x) => expr(x, schema, target),
-        ExprKind::Attr(i) => match value(schema, target, &i.name) {
-            Some(ValueRef::Flag(b)) => Tri::from_bool(b),
-            _ => Tri::Unknown,
-        },
-        ExprKind::Known(i) => Tri::from_bool(value(schema, target, &i.name).is_some()),
-        ExprKind::Compare {
-            attr,
-            op,
-            value: lit,
-        } => match (value(schema, target, &attr.name), lit) {
-            (Some(ValueRef::Number(v)), Literal::Int(n)) => Tri::from_bool(op.holds(&v, &n.value)),
-            (Some(ValueRef::Text(v)), Literal::Str(s)) => {
-                Tri::from_bool(op.holds(v, s.value.as_str()))
+    }
+
+    /// The value of `name`, if declared with the schema's kind: a request
+    /// attribute from the request, any other from the target.
+    fn value(&self, name: &str) -> Option<ValueRef<'a>> {
+        let kind = self.schema.get(name)?.kind();
+        let v = if is_request_attribute(name) {
+            self.attrs.get(name)?
+        } else {
+            self.target.get(name)?
+        };
+        let matches = match v {
+            ValueRef::Flag(_) => kind == AttrKind::Flag,
+            ValueRef::Number(_) => kind == AttrKind::Number,
+            ValueRef::Text(_) => kind == AttrKind::Text,
+        };
+        matches.then_some(v)
+    }
+
+    fn expr(&self, e: &ast::Expr) -> Tri {
+        match &e.kind {
+            ExprKind::Or(xs) => {
+                let mut acc = Tri::False;
+                for x in xs {
+                    acc = acc.or(self.expr(x));
+                }
+                acc
             }
-            _ => Tri::Unknown,
-        },
-        ExprKind::In { attr, values } => match value(schema, target, &attr.name) {
-            Some(ValueRef::Number(v)) => Tri::from_bool(
-                values
-                    .iter()
-                    .any(|l| matches!(l, Literal::Int(n) if n.value == v)),
-            ),
-            Some(ValueRef::Text(v)) => Tri::from_bool(
-                values
-                    .iter()
-                    .any(|l| matches!(l, Literal::Str(s) if s.value == v)),
-            ),
-            _ => Tri::Unknown,
-        },
+            ExprKind::And(xs) => {
+                let mut acc = Tri::True;
+                for x in xs {
+                    acc = acc.and(self.expr(x));
+                }
+                acc
+            }
+            ExprKind::Not(x) => !self.expr(x),
+            ExprKind::Group(x) => self.expr(x),
+            ExprKind::Attr(i) => match self.value(&i.name) {
+                Some(ValueRef::Flag(b)) => Tri::from_bool(b),
+                _ => Tri::Unknown,
+            },
+            ExprKind::Known(i) => Tri::from_bool(self.value(&i.name).is_some()),
+            ExprKind::Compare {
+                attr,
+                op,
+                value: lit,
+            } => match (self.value(&attr.name), lit) {
+                (Some(ValueRef::Number(v)), Literal::Int(n)) => {
+                    Tri::from_bool(op.holds(&v, &n.value))
+                }
+                (Some(ValueRef::Text(v)), Literal::Str(s)) => {
+                    Tri::from_bool(op.holds(v, s.value.as_str()))
+                }
+                _ => Tri::Unknown,
+            },
+            ExprKind::In { attr, values } => match self.value(&attr.name) {
+                Some(ValueRef::Number(v)) => Tri::from_bool(
+                    values
+                        .iter()
+                        .any(|l| matches!(l, Literal::Int(n) if n.value == v)),
+                ),
+                Some(ValueRef::Text(v)) => Tri::from_bool(
+                    values
+                        .iter()
+                        .any(|l| matches!(l, Literal::Str(s) if s.value == v)),
+                ),
+                _ => Tri::Unknown,
+            },
+        }
     }
 }

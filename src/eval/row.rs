@@ -9,6 +9,7 @@
 
 use crate::compile::{Bits, Check, Program, Tri};
 use crate::ir::Predicate;
+use crate::request::RequestAttrs;
 use crate::schema::{AttrKind, Field};
 use crate::target::{ById, Target, Value, ValueRef};
 use crate::time::Date;
@@ -47,6 +48,14 @@ pub(crate) fn day_for(target: &Target, date: Option<Date>) -> Option<Date> {
     date.or_else(|| target.has_expiring_evidence().then(Date::today))
 }
 
+fn kind_of(v: ValueRef<'_>) -> AttrKind {
+    match v {
+        ValueRef::Flag(_) => AttrKind::Flag,
+        ValueRef::Number(_) => AttrKind::Number,
+        ValueRef::Text(_) => AttrKind::Text,
+    }
+}
+
 /// One target as a decision reads it.
 struct Row<'a> {
     target: &'a Target,
@@ -82,6 +91,9 @@ fn check_value(check: &Check, row: &Row<'_>) -> Tri {
     match check.field {
         Field::Provider => text_value(check, Some(target.provider())),
         Field::Model => text_value(check, row.model),
+        // Facts about the request, never about a target: see
+        // `Program::request_bits`.
+        Field::Request => Tri::Unknown,
         Field::Attr(id) => match attrs.get(id, &check.attr, day) {
             Some(Value::Text(s)) => text_value(check, Some(s)),
             Some(Value::Flag(b)) if check.kind == AttrKind::Flag => match check.pred {
@@ -125,15 +137,41 @@ impl Program {
     }
 
     /// [`Program::encode`] or [`Program::encode_on`], as `date` says
-    /// (`None`: today, read once for the whole target).
+    /// (`None`: today, read once for the whole target), for a request that
+    /// gives no request attributes: `known(request.x)` is false and every
+    /// other test of a request attribute unknown.
     pub fn encode_at(&self, target: &Target, date: Option<Date>) -> Bits {
-        self.encode_row(&Row::new(target, None, date))
+        self.encode_for(target, &RequestAttrs::new(), date)
     }
 
-    /// The literal bits of `target` serving a request for `model`: a target
-    /// serving every model is read as serving that one, for every check.
-    pub(crate) fn encode_serving(&self, target: &Target, model: &str, date: Option<Date>) -> Bits {
-        self.encode_row(&Row::new(target, Some(model), date))
+    /// A target's literal bits for a request with attributes `attrs`: the
+    /// target's own and the request's ([`Program::request_bits`]).
+    pub fn encode_for(&self, target: &Target, attrs: &RequestAttrs, date: Option<Date>) -> Bits {
+        let mut bits = self.encode_row(&Row::new(target, None, date));
+        self.add_request(&mut bits, attrs);
+        bits
+    }
+
+    /// ORs the request's literal bits into `bits`.
+    fn add_request(&self, bits: &mut [u64], attrs: &RequestAttrs) {
+        if !self.request_checks().is_empty() {
+            for (w, r) in bits.iter_mut().zip(self.request_bits(attrs)) {
+                *w |= r;
+            }
+        }
+    }
+
+    /// The literal bits of `target` serving a request for `model`, without
+    /// the request's own bits (the caller adds them once a request): a
+    /// target serving every model is read as serving that one, for every
+    /// check.
+    pub(crate) fn encode_serving(
+        &self,
+        target: &Target,
+        model: Option<&str>,
+        date: Option<Date>,
+    ) -> Bits {
+        self.encode_row(&Row::new(target, model, date))
     }
 
     fn encode_row(&self, row: &Row<'_>) -> Bits {
@@ -167,14 +205,80 @@ impl Program {
         word
     }
 
-    /// Whether `target` passes, read on `date` (`None`: today, read once).
-    pub(crate) fn passes_target(&self, target: &Target, date: Option<Date>) -> bool {
+    /// Whether `target` passes for a request with attributes `attrs`, read
+    /// on `date` (`None`: today, read once).
+    pub(crate) fn passes_target(
+        &self,
+        target: &Target,
+        attrs: &RequestAttrs,
+        date: Option<Date>,
+    ) -> bool {
         let row = Row::new(target, None, date);
-        if self.word_count() == 1 {
+        if self.word_count() == 1 && self.request_checks().is_empty() {
             self.passes(&[self.encode_word(&row)])
         } else {
-            self.passes(&self.encode_row(&row))
+            let mut bits = self.encode_row(&row);
+            self.add_request(&mut bits, attrs);
+            self.passes(&bits)
         }
+    }
+
+    /// The literal bits of the request predicates (those of `when`
+    /// conditions) for the request `attrs`: worked out once a request and
+    /// ORed into every target's bits. An attribute not given, or given with
+    /// a value of the wrong kind, sets no bit: unknown.
+    ///
+    /// ```
+    /// use eligo::{RequestAttrs, Target};
+    /// let policy = eligo::compile(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+    /// let p = policy.program();
+    /// let t = Target::new("p", "m"); // hipaa undeclared
+    /// let public = p.request_bits(&RequestAttrs::new().with("data_class", "public"));
+    /// let phi = p.request_bits(&RequestAttrs::new().with("data_class", "phi"));
+    /// let none = p.request_bits(&RequestAttrs::new());
+    /// let with = |r: &[u64]| {
+    ///     let mut b = p.encode(&t);
+    ///     b.iter_mut().zip(r).for_each(|(w, r)| *w |= r);
+    ///     p.passes(&b)
+    /// };
+    /// assert!(with(&public));
+    /// assert!(!with(&phi));
+    /// assert!(!with(&none)); // not given: the block applies
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request_bits(&self, attrs: &RequestAttrs) -> Bits {
+        let mut bits: Bits = Bits::from_elem(0, self.word_count());
+        for &p in self.request_checks() {
+            let Some(check) = self.checks().get(p) else {
+                continue;
+            };
+            let value = attrs.get(&check.attr).filter(|v| kind_of(*v) == check.kind);
+            let b = match predicate_value(&check.pred, value) {
+                Tri::True => 2 * p,
+                Tri::False => 2 * p + 1,
+                Tri::Unknown => continue,
+            };
+            if let Some(w) = bits.get_mut(b / 64) {
+                *w |= 1 << (b % 64);
+            }
+        }
+        bits
+    }
+
+    /// The request attributes the program's conditions read
+    /// (`request.data_class`, …), each once, in predicate order.
+    pub fn request_attributes(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.checks()
+            .iter()
+            .filter(|c| c.field == Field::Request && seen.insert(&*c.attr))
+            .map(|c| &*c.attr)
+            .collect()
+    }
+
+    /// Whether the program reads any request attribute.
+    pub fn reads_request(&self) -> bool {
+        !self.request_checks().is_empty()
     }
 
     /// Each predicate's value from literal bits: what the bits of a row say
@@ -190,10 +294,20 @@ impl Program {
             .collect()
     }
 
+    /// [`Program::predicate_values`] for a request with attributes `attrs`.
+    pub fn predicate_values_for(
+        &self,
+        target: &Target,
+        attrs: &RequestAttrs,
+        date: Option<Date>,
+    ) -> Vec<Tri> {
+        self.values_of_bits(&self.encode_for(target, attrs, date))
+    }
+
     /// The value of every predicate on `target`, in predicate order
-    /// (expiring evidence read as of `date`, or today when `None`).
+    /// (expiring evidence read as of `date`, or today when `None`), for a
+    /// request that gives no request attributes.
     pub fn predicate_values(&self, target: &Target, date: Option<Date>) -> Vec<Tri> {
-        let row = Row::new(target, None, date);
-        self.checks().iter().map(|c| check_value(c, &row)).collect()
+        self.values_of_bits(&self.encode_at(target, date))
     }
 }

@@ -144,8 +144,23 @@ pub struct Requirement {
     pub text: String,
     /// The span of the (first) statement.
     pub span: Span,
-    /// The condition.
+    /// The condition a target must meet. For a requirement inside `when C
+    /// { … }` this is already `!C or R`: the request's literals stand
+    /// beside the target's, so an unknown request attribute leaves `!C`
+    /// unknown and the requirement applies.
     pub formula: Formula,
+    /// The `when` condition(s) the requirement stands under, if any.
+    pub condition: Option<Condition>,
+}
+
+/// The condition of a `when` block (nested blocks joined with `and`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    /// The condition over request attributes, in negation normal form.
+    pub formula: Formula,
+    /// The condition as written, in canonical form, e.g.
+    /// `request.data_class in ["phi"]`.
+    pub text: String,
 }
 
 /// A policy with names resolved and conditions normalised.
@@ -187,6 +202,7 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
         schema: schema.clone(),
         preds: IndexSet::new(),
         errors: Vec::new(),
+        in_condition: false,
     };
     cx.declare(policy);
 
@@ -213,6 +229,7 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
                 cx.once(&mut mode, stmt.span, "mode", *m);
             }
             StatementKind::Attribute { .. } => {}
+            StatementKind::When { cond, body } => cx.when(cond, body, None, &mut requirements),
             StatementKind::Require(e) => {
                 if let Some(formula) = cx.expr(e, true) {
                     requirements.push(Requirement {
@@ -220,6 +237,7 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
                         text: stmt.to_string(),
                         span: stmt.span,
                         formula,
+                        condition: None,
                     });
                 }
             }
@@ -230,34 +248,15 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
                     continue;
                 }
                 retention = Some(stmt.span);
-                if n.value < 0 {
-                    cx.errors.push(
-                        Diagnostic::error(
-                            "compile/negative-retention",
-                            format!(
-                                "`max_retention_days` must be 0 or more, found `{}`",
-                                n.value
-                            ),
-                        )
-                        .with_label(n.span, "a negative number of days")
-                        .with_help(
-                            "use `max_retention_days 0` to require that nothing is retained",
-                        ),
-                    );
-                    continue;
-                }
-                let Some(attr) = cx.schema.index_of("retention_days") else {
+                let Some(formula) = cx.retention(n) else {
                     continue;
                 };
-                let pred = cx.pred(Predicate::NumCmp(attr, CmpOp::Le, n.value));
                 requirements.push(Requirement {
                     kind: RequirementKind::MaxRetentionDays,
                     text: stmt.to_string(),
                     span: stmt.span,
-                    formula: Formula::Lit(Lit {
-                        pred,
-                        positive: true,
-                    }),
+                    formula,
+                    condition: None,
                 });
             }
             StatementKind::List {
@@ -287,6 +286,7 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
                             text: String::new(),
                             span: stmt.span,
                             formula: Formula::And(Vec::new()),
+                            condition: None,
                         });
                     }
                 }
@@ -343,6 +343,19 @@ pub fn lower(policy: &ast::Policy, schema: &Schema) -> Result<Ir, Vec<Diagnostic
     }
 }
 
+/// The negation of a formula in negation normal form (De Morgan; Kleene
+/// logic keeps the meaning exactly).
+fn negate(f: &Formula) -> Formula {
+    match f {
+        Formula::Lit(l) => Formula::Lit(Lit {
+            pred: l.pred,
+            positive: !l.positive,
+        }),
+        Formula::And(xs) => Formula::or(xs.iter().map(negate).collect()),
+        Formula::Or(xs) => Formula::and(xs.iter().map(negate).collect()),
+    }
+}
+
 fn duplicate(what: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::error(
         "compile/duplicate-statement",
@@ -357,6 +370,9 @@ struct Lowering {
     schema: Schema,
     preds: IndexSet<Predicate>,
     errors: Vec<Diagnostic>,
+    /// Whether an expression being lowered is a `when` condition (request
+    /// attributes only) or a requirement (target attributes only).
+    in_condition: bool,
 }
 
 impl Lowering {
@@ -429,10 +445,154 @@ impl Lowering {
         Formula::Lit(Lit { pred, positive })
     }
 
-    /// Resolves `ident`, reporting unknown names with a suggestion.
+    /// `max_retention_days N` as `retention_days <= N`; a negative `N` is
+    /// an error.
+    fn retention(&mut self, n: &ast::IntLit) -> Option<Formula> {
+        if n.value < 0 {
+            self.errors.push(
+                Diagnostic::error(
+                    "compile/negative-retention",
+                    format!(
+                        "`max_retention_days` must be 0 or more, found `{}`",
+                        n.value
+                    ),
+                )
+                .with_label(n.span, "a negative number of days")
+                .with_help("use `max_retention_days 0` to require that nothing is retained"),
+            );
+            return None;
+        }
+        let attr = self.schema.index_of("retention_days")?;
+        Some(self.lit(Predicate::NumCmp(attr, CmpOp::Le, n.value), true))
+    }
+
+    /// Lowers the requirements of `when cond { body }` (inside `outer`, for
+    /// a nested block): each becomes `!C or R`, `C` the conditions so far.
+    fn when(
+        &mut self,
+        cond: &ast::Expr,
+        body: &[ast::Statement],
+        outer: Option<&Condition>,
+        out: &mut Vec<Requirement>,
+    ) {
+        self.in_condition = true;
+        let lowered = self.expr(cond, true);
+        self.in_condition = false;
+        let written = match cond.kind {
+            ExprKind::Or(_) => format!("({cond})"),
+            _ => cond.to_string(),
+        };
+        let condition = lowered.map(|f| match outer {
+            Some(o) => Condition {
+                formula: Formula::and(vec![o.formula.clone(), f]),
+                text: format!("{} and {written}", o.text),
+            },
+            None => Condition {
+                formula: f,
+                text: written,
+            },
+        });
+        for stmt in body {
+            let (kind, target) = match &stmt.kind {
+                StatementKind::Require(e) => (RequirementKind::Require, self.expr(e, true)),
+                StatementKind::MaxRetentionDays(n) => {
+                    (RequirementKind::MaxRetentionDays, self.retention(n))
+                }
+                StatementKind::List {
+                    action,
+                    field,
+                    items,
+                } => {
+                    let mut names: Vec<String> = items.iter().map(|s| s.value.clone()).collect();
+                    if names.is_empty() {
+                        continue;
+                    }
+                    names.sort();
+                    names.dedup();
+                    let Some(attr) = self.schema.index_of(field.as_str()) else {
+                        continue;
+                    };
+                    let allow = *action == ListAction::Allow;
+                    let kind = if allow {
+                        RequirementKind::Allow(*field)
+                    } else {
+                        RequirementKind::Deny(*field)
+                    };
+                    (kind, Some(self.lit(Predicate::TextIn(attr, names), allow)))
+                }
+                StatementKind::When { cond, body } => {
+                    if let Some(c) = &condition {
+                        self.when(cond, body, Some(c), out);
+                    }
+                    continue;
+                }
+                StatementKind::Name(_)
+                | StatementKind::Version(_)
+                | StatementKind::Mode(..)
+                | StatementKind::Attribute { .. } => {
+                    let word = stmt.to_string();
+                    let word = word.split(' ').next().unwrap_or("");
+                    self.errors.push(
+                        Diagnostic::error(
+                            "compile/not-a-requirement",
+                            format!("`{word}` cannot stand inside `when`: only requirements can"),
+                        )
+                        .with_label(stmt.span, "not a requirement")
+                        .with_help("move it out of the block, to the top level of the policy"),
+                    );
+                    continue;
+                }
+            };
+            let (Some(c), Some(target)) = (&condition, target) else {
+                continue;
+            };
+            out.push(Requirement {
+                kind,
+                text: stmt.to_string(),
+                span: stmt.span,
+                formula: Formula::or(vec![negate(&c.formula), target]),
+                condition: Some(c.clone()),
+            });
+        }
+    }
+
+    /// Resolves `ident`, reporting unknown names with a suggestion, and a
+    /// target attribute in a `when` condition or a request attribute in a
+    /// requirement.
     fn resolve(&mut self, ident: &ast::Ident) -> Option<(usize, AttrKind)> {
         if let Some(i) = self.schema.index_of(&ident.name) {
             let kind = self.schema.at(i).map(|d| d.kind())?;
+            let is_request = crate::schema::is_request_attribute(&ident.name);
+            if is_request != self.in_condition {
+                self.errors.push(if is_request {
+                    Diagnostic::error(
+                        "compile/request-attribute-in-requirement",
+                        format!(
+                            "`{}` is a request attribute: a requirement reads only the target's attributes",
+                            ident.name
+                        ),
+                    )
+                    .with_label(ident.span, "a request attribute")
+                    .with_help(format!(
+                        "test it in a `when` condition, e.g. `when {} == \"…\" {{ require …; }}`",
+                        ident.name
+                    ))
+                } else {
+                    Diagnostic::error(
+                        "compile/target-attribute-in-condition",
+                        format!(
+                            "`{}` is a target attribute: a `when` condition reads only request attributes",
+                            ident.name
+                        ),
+                    )
+                    .with_label(ident.span, "a target attribute")
+                    .with_help(format!(
+                        "require it inside the block instead, e.g. `when request.data_class == \"phi\" {{ require {}; }}`",
+                        ident.name
+                    ))
+                });
+                return None;
+            }
             return Some((i, kind));
         }
         let mut d = Diagnostic::error(
@@ -684,6 +844,57 @@ mod tests {
     fn predicates_are_shared() {
         let ir = lower_src("require soc2; require soc2 or gdpr; require region != \"eu\"; require region == \"eu\"").unwrap();
         assert_eq!(ir.predicates.len(), 3);
+    }
+
+    #[test]
+    fn when_lowers_to_not_c_or_r_and_keeps_attributes_in_their_place() {
+        let ir = lower_src(
+            r#"attribute request.tier: number;
+               when request.data_class == "phi" and request.tier > 1 { require hipaa; deny provider ["x"] }"#,
+        )
+        .unwrap();
+        assert_eq!(ir.requirements.len(), 2);
+        let c = ir.requirements[0].condition.as_ref().unwrap();
+        assert_eq!(
+            c.text,
+            r#"request.data_class == "phi" and request.tier > 1"#
+        );
+        // !(dc == phi) or !(tier > 1) or hipaa
+        let Formula::Or(parts) = &ir.requirements[0].formula else {
+            panic!("{:?}", ir.requirements[0].formula)
+        };
+        assert_eq!(parts.len(), 3);
+        assert!(matches!(
+            ir.requirements[1].kind,
+            RequirementKind::Deny(ListField::Provider)
+        ));
+        let codes = |src: &str| -> Vec<&'static str> {
+            lower_src(src)
+                .unwrap_err()
+                .iter()
+                .map(|d| d.code())
+                .collect()
+        };
+        assert_eq!(
+            codes("when soc2 { require gdpr }"),
+            ["compile/target-attribute-in-condition"]
+        );
+        assert_eq!(
+            codes(r#"require request.team == "a""#),
+            ["compile/request-attribute-in-requirement"]
+        );
+        assert_eq!(
+            codes(r#"when request.team == "a" { mode warn }"#),
+            ["compile/not-a-requirement"]
+        );
+        assert_eq!(
+            codes(r#"when request.teem == "a" { require soc2 }"#),
+            ["compile/unknown-attribute"]
+        );
+        assert_eq!(
+            codes("attribute request.data_class: text;"),
+            ["compile/attribute-exists"]
+        );
     }
 
     #[test]

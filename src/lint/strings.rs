@@ -13,11 +13,19 @@ use crate::policy::Policy;
 
 /// Adds a warning for each string that does not read as what it is.
 pub(super) fn strings(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    for stmt in &policy.ast().statements {
+    statements(&policy.ast().statements, out);
+}
+
+fn statements(stmts: &[crate::ast::Statement], out: &mut Vec<Diagnostic>) {
+    for stmt in stmts {
         match &stmt.kind {
             StatementKind::Name(s) | StatementKind::Version(s) => check(s, out),
             StatementKind::List { items, .. } => items.iter().for_each(|s| check(s, out)),
             StatementKind::Require(e) => expr(e, out),
+            StatementKind::When { cond, body } => {
+                expr(cond, out);
+                statements(body, out);
+            }
             StatementKind::Mode(..)
             | StatementKind::MaxRetentionDays(_)
             | StatementKind::Attribute { .. } => {}

@@ -223,12 +223,22 @@ pub(crate) fn decide(
     let mut blocking: Vec<usize> = Vec::new();
     let mut candidates = Vec::with_capacity(selection.rows.len());
     let mut bits: Vec<Bits> = Vec::with_capacity(layers.len());
+    // The request's own literal bits, once a layer for the whole decision.
+    let request_bits: Vec<Bits> = layers
+        .iter()
+        .map(|l| l.program().request_bits(&request.attrs))
+        .collect();
     for &row in &selection.rows {
         let Some(t) = catalog.targets().get(row) else {
             continue;
         };
         bits.clear();
-        bits.extend(layers.iter().map(|layer| layer.bits(t, model, date)));
+        bits.extend(
+            layers
+                .iter()
+                .zip(&request_bits)
+                .map(|(layer, r)| layer.bits(t, model, date, r)),
+        );
         let key: SmallVec<[u64; 4]> = bits.iter().flatten().copied().collect();
         let judged = memo.get_or_judge(key, || judge(layers, &bits));
         for &i in &judged.blocked_by {

@@ -15,6 +15,8 @@ use super::decide::{Candidate, Decision, Outcome};
 use super::select::Request;
 use crate::eval::LayerFailure;
 use crate::policy::{Mode, Policy};
+use crate::request::RequestAttrs;
+use crate::schema::REQUEST_PREFIX;
 use crate::time::{Date, Timestamp};
 
 /// The name and version of the event schema.
@@ -125,6 +127,40 @@ pub struct RequestRef {
     pub model: String,
     /// Pinned target id, or `null`.
     pub pinned: Option<String>,
+    /// The request attributes the policies' `when` conditions read that
+    /// the request gave, by bare name (`{"data_class": "phi"}`).
+    pub attributes: RequestAttrs,
+    /// The request attributes the conditions read that the request did
+    /// not give (their blocks applied), by bare name, sorted.
+    pub missing: Vec<String>,
+}
+
+impl RequestRef {
+    /// The request as an event names it: what the policies' conditions
+    /// read of its attributes, and what they read but was not given.
+    fn of(request: &Request, layers: &[Policy]) -> RequestRef {
+        let mut read: Vec<&str> = layers
+            .iter()
+            .flat_map(|l| l.program().request_attributes())
+            .collect();
+        read.sort_unstable();
+        read.dedup();
+        let mut attributes = RequestAttrs::new();
+        let mut missing = Vec::new();
+        for name in read {
+            let bare = name.strip_prefix(REQUEST_PREFIX).unwrap_or(name);
+            match request.attrs.get(name) {
+                Some(v) => attributes.set(bare, v.to_value()),
+                None => missing.push(bare.to_string()),
+            }
+        }
+        RequestRef {
+            model: request.model.clone(),
+            pinned: request.pinned.clone(),
+            attributes,
+            missing,
+        }
+    }
 }
 
 /// Adds the security event to `decision` when it has a message (a block,
@@ -150,10 +186,7 @@ pub(crate) fn attach(
         code: NO_COMPLIANT_PROVIDER,
         message,
         policies: layers.iter().map(PolicyRef::of).collect(),
-        request: RequestRef {
-            model: request.model.clone(),
-            pinned: request.pinned.clone(),
-        },
+        request: RequestRef::of(request, layers),
         candidate_count: decision.candidates.len(),
         groups: groups(&decision.candidates),
     });

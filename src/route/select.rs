@@ -8,7 +8,8 @@ use std::borrow::Cow;
 
 use crate::catalog::Catalog;
 use crate::diagnostic::{Diagnostic, Error, escape_for_terminal};
-use crate::target::Target;
+use crate::request::RequestAttrs;
+use crate::target::{Target, Value};
 use crate::time::{Date, Timestamp};
 
 /// A routing request: a model, optionally pinned to one target.
@@ -30,6 +31,7 @@ pub struct Request {
     pub(crate) pinned: Option<String>,
     pub(crate) date: Option<Date>,
     pub(crate) time: Option<Timestamp>,
+    pub(crate) attrs: RequestAttrs,
 }
 
 impl Request {
@@ -42,6 +44,7 @@ impl Request {
             pinned: None,
             date: None,
             time: None,
+            attrs: RequestAttrs::new(),
         }
     }
 
@@ -60,6 +63,7 @@ impl Request {
             pinned: Some(id),
             date: None,
             time: None,
+            attrs: RequestAttrs::new(),
         }
     }
 
@@ -122,11 +126,48 @@ impl Request {
         self
     }
 
-    /// This request with the date and time of `other`.
-    fn with_clock(mut self, other: &Request) -> Request {
+    /// This request with the date, time and attributes of `other`.
+    fn with_context_of(mut self, other: &Request) -> Request {
         self.date = other.date;
         self.time = other.time;
+        self.attrs = other.attrs.clone();
         self
+    }
+
+    /// Gives the request attribute `name` (`data_class`, `team`, …, or a
+    /// custom one) the value `value`, for the policies' `when` conditions.
+    /// An attribute not given is unknown, and a block whose condition
+    /// depends on it applies.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Request, Target};
+    /// let policy = eligo::compile(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::new("cloud", "m"),
+    ///     Target::builder("clinic", "m").attr("hipaa", true).build(),
+    /// ])?;
+    /// let public = Request::model("m").with_attr("data_class", "public");
+    /// assert_eq!(eligo::route(&policy, &catalog, &public)?.targets(), ["cloud/m", "clinic/m"]);
+    /// let phi = Request::model("m").with_attr("data_class", "phi");
+    /// assert_eq!(eligo::route(&policy, &catalog, &phi)?.targets(), ["clinic/m"]);
+    /// // Not said: the strictest treatment.
+    /// assert_eq!(eligo::route(&policy, &catalog, &Request::model("m"))?.targets(), ["clinic/m"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_attr(mut self, name: impl AsRef<str>, value: impl Into<Value>) -> Request {
+        self.attrs.set(name, value);
+        self
+    }
+
+    /// Replaces the request's attributes with `attrs`.
+    pub fn with_attrs(mut self, attrs: RequestAttrs) -> Request {
+        self.attrs = attrs;
+        self
+    }
+
+    /// The request's attributes.
+    pub fn attrs(&self) -> &RequestAttrs {
+        &self.attrs
     }
 
     /// Reads expiring evidence as of `date` instead of today.
@@ -218,13 +259,13 @@ fn resolve(catalog: &Catalog, request: &Request) -> Option<Request> {
                 from_field: false,
                 ..Request::pin(one.id()).for_model(model)
             }
-            .with_clock(request),
+            .with_context_of(request),
         );
     }
     // A model of that name (a wildcard target serves every model, so it
     // does not count: `nobody/gpt-4o` is a pin that names no target).
     if catalog.has_model(field) {
-        return Some(Request::model(field).with_clock(request));
+        return Some(Request::model(field).with_context_of(request));
     }
     None
 }

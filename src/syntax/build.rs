@@ -45,11 +45,20 @@ fn next<'i>(pairs: &mut Pairs<'i, Rule>, span: Span, what: &str) -> Result<Pair<
 
 /// `policy`: every statement; errors of all statements are collected.
 pub(super) fn policy(pair: Pair<'_, Rule>) -> Result<Policy> {
+    Ok(Policy {
+        statements: body(pair.into_inner())?,
+        comments: Vec::new(),
+    })
+}
+
+/// The statements of a policy or a `when` block (`;`, `{`, `}` and the end
+/// of input skipped); errors of all statements are collected.
+fn body(pairs: Pairs<'_, Rule>) -> Result<Vec<Statement>> {
     let mut statements = Vec::new();
     let mut errors = Vec::new();
-    for p in pair.into_inner() {
+    for p in pairs {
         match p.as_rule() {
-            Rule::semi | Rule::EOI => {}
+            Rule::semi | Rule::EOI | Rule::lbrace | Rule::rbrace => {}
             _ => match statement(p) {
                 Ok(s) => statements.push(s),
                 Err(mut e) => errors.append(&mut e),
@@ -57,10 +66,7 @@ pub(super) fn policy(pair: Pair<'_, Rule>) -> Result<Policy> {
         }
     }
     if errors.is_empty() {
-        Ok(Policy {
-            statements,
-            comments: Vec::new(),
-        })
+        Ok(statements)
     } else {
         Err(errors)
     }
@@ -135,6 +141,13 @@ fn statement(pair: Pair<'_, Rule>) -> Result<Statement> {
                 action,
                 field,
                 items: names,
+            }
+        }
+        Rule::when_stmt => {
+            let cond = expr(next(&mut inner, span, "condition")?, 0)?;
+            StatementKind::When {
+                cond,
+                body: body(inner)?,
             }
         }
         Rule::attribute_stmt => {
@@ -223,7 +236,7 @@ fn primary(pair: Pair<'_, Rule>, depth: usize) -> Result<Expr> {
         return Err(vec![too_deep(span.start)]);
     }
     let rule = pair.as_rule();
-    if rule == Rule::ident {
+    if rule == Rule::ident || rule == Rule::attr {
         return Ok(Expr {
             kind: ExprKind::Attr(ident(pair)),
             span,

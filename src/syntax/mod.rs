@@ -227,7 +227,8 @@ pub(crate) fn describe_rule(rule: Rule) -> &'static str {
         Rule::EOI => "end of input",
         Rule::WHITESPACE => "whitespace",
         Rule::COMMENT | Rule::comment_char => "a comment",
-        Rule::policy => "a statement",
+        Rule::policy | Rule::body => "a statement",
+        Rule::when_stmt | Rule::kw_when => "a statement",
         Rule::statement
         | Rule::policy_stmt
         | Rule::version_stmt
@@ -254,7 +255,7 @@ pub(crate) fn describe_rule(rule: Rule) -> &'static str {
         | Rule::op_ne
         | Rule::op_lt
         | Rule::op_gt => "a comparison (`<=`, `==`, …)",
-        Rule::ident => "an attribute name",
+        Rule::ident | Rule::attr => "an attribute name",
         Rule::integer => "an integer",
         Rule::value => "a value",
         Rule::ident_char => "a letter, digit or `_`",
@@ -270,6 +271,8 @@ pub(crate) fn describe_rule(rule: Rule) -> &'static str {
         Rule::rparen => "`)`",
         Rule::lbracket => "`[`",
         Rule::rbracket => "`]`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
         Rule::kw_policy
         | Rule::kw_version
         | Rule::kw_mode

@@ -67,14 +67,14 @@ pub(crate) fn scan(source: &str) -> Result<Scanned, Box<Diagnostic>> {
                 }
                 i += 1;
             }
-            b'(' | b'[' => {
+            b'(' | b'[' | b'{' => {
                 open.push(i);
                 if open.len() > MAX_DEPTH {
                     return Err(Box::new(too_deep(i)));
                 }
                 i += 1;
             }
-            b')' | b']' => {
+            b')' | b']' | b'}' => {
                 open.pop();
                 i += 1;
             }

@@ -228,3 +228,38 @@ fn characters_that_display_differently_are_refused() {
     let p = ok("require soc2;\t# a\tcomment\r\nrequire gdpr; # old mac\rrequire hipaa;\n");
     assert_eq!(p.statements.len(), 3);
 }
+
+#[test]
+fn when_blocks_parse_nest_and_print_back() {
+    let src = "when request.data_class in [\"phi\"] { require hipaa; max_retention_days 0 }\n\
+               when request.team != \"research\" { deny model [\"x\"]; when known(request.app) { require soc2; }; }\n\
+               require gdpr";
+    let p = ok(src);
+    assert_eq!(p.statements.len(), 3);
+    let StatementKind::When { cond, body } = &p.statements[1].kind else {
+        panic!("{:?}", p.statements[1])
+    };
+    assert_eq!(cond.to_string(), "request.team != \"research\"");
+    assert_eq!(body.len(), 2);
+    assert!(matches!(body[1].kind, StatementKind::When { .. }));
+    let printed = p.to_string();
+    assert_eq!(ok(&printed).without_spans(), p.without_spans(), "{printed}");
+    assert!(printed.contains("when request.data_class in [\"phi\"] {\n    require hipaa;\n"));
+}
+
+#[test]
+fn when_blocks_count_toward_the_depth_limit_and_need_their_brace() {
+    let deep = "when request.team == \"a\" { ".repeat(MAX_DEPTH + 1);
+    assert_eq!(first_error(&deep).code(), "syntax/too-deep");
+    let d = first_error("when request.team == \"a\" { require soc2;");
+    assert!(d.message().contains("`}`"), "{}", d.message());
+    // `request` alone is an ordinary attribute name; `request .x` is not a
+    // request attribute.
+    assert!(
+        ok("attribute request: flag; require request")
+            .statements
+            .len()
+            == 2
+    );
+    assert!(parse("require request .team == \"a\"").is_err());
+}

@@ -3,21 +3,23 @@
 use std::path::{Path, PathBuf};
 
 use eligo::eval::reference;
-use eligo::ir::RequirementKind;
-use eligo::{Policy, Program, Schema, Target, Tri, Verdict};
+use eligo::ir::{Requirement, RequirementKind};
+use eligo::{Policy, Program, RequestAttrs, Schema, Target, Tri, Verdict};
 
 /// A path relative to the package root.
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Whether requirement `kind` comes from a `require` or `max_retention_days`
-/// statement: the requirements the reference evaluator lists, in order.
-pub fn is_statement_requirement(kind: RequirementKind) -> bool {
-    matches!(
-        kind,
-        RequirementKind::Require | RequirementKind::MaxRetentionDays
-    )
+/// Whether a requirement comes from a `require` or `max_retention_days`
+/// statement, or from any statement inside a `when` block: the
+/// requirements the reference evaluator lists, in order.
+pub fn is_statement_requirement(req: &Requirement) -> bool {
+    req.condition.is_some()
+        || matches!(
+            req.kind,
+            RequirementKind::Require | RequirementKind::MaxRetentionDays
+        )
 }
 
 /// Checks `program` (normally `policy.program()`, or a tampered copy of it)
@@ -28,17 +30,27 @@ pub fn check_against_reference(
     program: &Program,
     target: &Target,
 ) -> Result<(), String> {
-    let reference = reference::evaluate(policy.ast(), &Schema::standard(), target);
-    let bits = program.encode(target);
+    check_against_reference_for(policy, program, target, &RequestAttrs::new())
+}
+
+/// [`check_against_reference`] for a request with attributes `attrs`.
+pub fn check_against_reference_for(
+    policy: &Policy,
+    program: &Program,
+    target: &Target,
+    attrs: &RequestAttrs,
+) -> Result<(), String> {
+    let reference = reference::evaluate_for(policy.ast(), &Schema::standard(), target, attrs);
+    let bits = program.encode_for(target, attrs, None);
     let passes = program.passes(&bits);
     if passes != reference.allowed {
         return Err(format!(
-            "compiled says allowed={passes}, reference says allowed={}\npolicy:\n{}\ntarget: {target:?}",
+            "compiled says allowed={passes}, reference says allowed={}\npolicy:\n{}\ntarget: {target:?}\nrequest: {attrs:?}",
             reference.allowed,
             policy.source()
         ));
     }
-    let values = program.predicate_values(target, None);
+    let values = program.predicate_values_for(target, attrs, None);
     let requirements = &policy.ir().requirements;
     if program.requirement_count() != requirements.len() {
         return Err(format!(
@@ -59,7 +71,7 @@ pub fn check_against_reference(
                 policy.source()
             ));
         }
-        if is_statement_requirement(req.kind) {
+        if is_statement_requirement(req) {
             let Some(&expected) = statements.next() else {
                 return Err(format!(
                     "reference lists fewer requirements than the IR\npolicy:\n{}",

@@ -25,7 +25,7 @@ use proptest::sample::{Index, select};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::common::{check_against_reference, summary};
+use crate::common::{check_against_reference, check_against_reference_for, summary};
 
 fn cases() -> u32 {
     std::env::var("ELIGO_PROPTEST_CASES")
@@ -249,6 +249,146 @@ enum Stmt {
     Name,
     Version,
     Mode(bool),
+    /// `when COND { STATEMENTS }`, the condition over request attributes.
+    When(Expr, Vec<Stmt>),
+}
+
+/// Request attributes conditions read, with the values requests give.
+const REQUEST_ATTRS: &[(&str, &[&str])] = &[
+    ("request.data_class", &["public", "pii", "phi"]),
+    ("request.team", &["research", "ops"]),
+    ("request.app", &["a", "b"]),
+    ("request.kind", &["chat", "embedding"]),
+];
+
+fn request_values(attr: &str) -> &'static [&'static str] {
+    REQUEST_ATTRS
+        .iter()
+        .find(|(a, _)| *a == attr)
+        .map_or(&[], |(_, v)| v)
+}
+
+/// Request attributes: each of [`REQUEST_ATTRS`] not given, given one of
+/// its values (or one no policy names), or given with the wrong kind.
+fn request_attrs() -> impl Strategy<Value = eligo::RequestAttrs> {
+    prop::collection::vec((0u8..4, any::<Index>()), REQUEST_ATTRS.len()).prop_map(|picks| {
+        let mut attrs = eligo::RequestAttrs::new();
+        for ((name, values), (how, i)) in REQUEST_ATTRS.iter().zip(picks) {
+            match how {
+                0 => {}
+                1 => attrs.set(name, Value::Number(1)),
+                _ => {
+                    let mut pool = values.to_vec();
+                    pool.push("zz");
+                    attrs.set(name, pool[i.index(pool.len())]);
+                }
+            }
+        }
+        attrs
+    })
+}
+
+/// A condition's leaf over request attributes.
+fn cond_leaf() -> BoxedStrategy<Expr> {
+    let names: Vec<&'static str> = REQUEST_ATTRS.iter().map(|(a, _)| *a).collect();
+    let consts = |a: &'static str, i: &Index| {
+        let mut v = request_values(a).to_vec();
+        v.push("zz");
+        Lit::Str(v[i.index(v.len())])
+    };
+    let cmp = (
+        select(names.clone()),
+        select(&["==", "!="][..]),
+        any::<Index>(),
+    )
+        .prop_map(move |(a, op, i)| Expr::Cmp(a, op, consts(a, &i)));
+    let member = (
+        select(names.clone()),
+        prop::collection::vec(any::<Index>(), 1..3),
+    )
+        .prop_map(move |(a, is)| Expr::In(a, is.iter().map(|i| consts(a, i)).collect()));
+    let known = select(names).prop_map(Expr::Known);
+    prop_oneof![3 => cmp, 3 => member, 1 => known].boxed()
+}
+
+fn cond() -> BoxedStrategy<Expr> {
+    cond_leaf()
+        .prop_recursive(2, 6, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..3).prop_map(Expr::And),
+                prop::collection::vec(inner.clone(), 2..3).prop_map(Expr::Or),
+                (any::<bool>(), inner).prop_map(|(k, x)| Expr::Not(k, Box::new(x))),
+            ]
+        })
+        .boxed()
+}
+
+/// A `when` block: a condition and one to three requirements, now and
+/// then a nested block.
+fn when_stmt(with_known: bool) -> BoxedStrategy<Stmt> {
+    let inner = prop_oneof![
+        4 => expr(with_known).prop_map(Stmt::Require),
+        1 => select(&[0i64, 7, 30][..]).prop_map(Stmt::MaxRetention),
+        1 => list_stmt(),
+    ];
+    let flat = (cond(), prop::collection::vec(inner, 1..4)).prop_map(|(c, b)| Stmt::When(c, b));
+    (flat.clone(), prop::option::weighted(0.25, flat))
+        .prop_map(|(outer, nested)| match (outer, nested) {
+            (Stmt::When(c, mut body), Some(n)) => {
+                body.push(n);
+                Stmt::When(c, body)
+            }
+            (s, _) => s,
+        })
+        .boxed()
+}
+
+/// Renders the statements of a `when` block, `; ` between them.
+fn render_body(stmts: &[Stmt], out: &mut String) {
+    for (i, s) in stmts.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        render_stmt(s, out);
+    }
+}
+
+fn render_stmt(s: &Stmt, out: &mut String) {
+    match s {
+        Stmt::Require(e) => {
+            out.push_str("require ");
+            e.render(out);
+        }
+        Stmt::MaxRetention(n) => {
+            let _ = write!(out, "max_retention_days {n}");
+        }
+        Stmt::List {
+            allow,
+            provider,
+            items,
+        } => {
+            out.push_str(if *allow { "allow " } else { "deny " });
+            out.push_str(if *provider { "provider [" } else { "model [" });
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                Lit::Str(item).render(out);
+            }
+            out.push(']');
+        }
+        Stmt::Declare(d) => out.push_str(d),
+        Stmt::Name => out.push_str("policy \"random\""),
+        Stmt::Version => out.push_str("version \"0.1\""),
+        Stmt::Mode(warn) => out.push_str(if *warn { "mode warn" } else { "mode block" }),
+        Stmt::When(c, body) => {
+            out.push_str("when ");
+            c.render(out);
+            out.push_str(" { ");
+            render_body(body, out);
+            out.push_str(" }");
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -265,34 +405,7 @@ impl PolicySpec {
             if i > 0 {
                 out.push_str(self.sep);
             }
-            match s {
-                Stmt::Require(e) => {
-                    out.push_str("require ");
-                    e.render(&mut out);
-                }
-                Stmt::MaxRetention(n) => {
-                    let _ = write!(out, "max_retention_days {n}");
-                }
-                Stmt::List {
-                    allow,
-                    provider,
-                    items,
-                } => {
-                    out.push_str(if *allow { "allow " } else { "deny " });
-                    out.push_str(if *provider { "provider [" } else { "model [" });
-                    for (i, item) in items.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(", ");
-                        }
-                        Lit::Str(item).render(&mut out);
-                    }
-                    out.push(']');
-                }
-                Stmt::Declare(d) => out.push_str(d),
-                Stmt::Name => out.push_str("policy \"random\""),
-                Stmt::Version => out.push_str("version \"0.1\""),
-                Stmt::Mode(warn) => out.push_str(if *warn { "mode warn" } else { "mode block" }),
-            }
+            render_stmt(s, &mut out);
         }
         if self.trailing && !self.stmts.is_empty() {
             out.push(';');
@@ -302,14 +415,18 @@ impl PolicySpec {
 
     /// The attributes the policy tests.
     fn attrs(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        for s in &self.stmts {
-            match s {
-                Stmt::Require(e) => e.attrs(&mut out),
-                Stmt::MaxRetention(_) => out.push("retention_days"),
-                _ => {}
+        fn walk(stmts: &[Stmt], out: &mut Vec<&'static str>) {
+            for s in stmts {
+                match s {
+                    Stmt::Require(e) => e.attrs(out),
+                    Stmt::MaxRetention(_) => out.push("retention_days"),
+                    Stmt::When(_, body) => walk(body, out),
+                    _ => {}
+                }
             }
         }
+        let mut out = Vec::new();
+        walk(&self.stmts, &mut out);
         out.sort_unstable();
         out.dedup();
         out.retain(|a| *a != "provider" && *a != "model");
@@ -384,7 +501,13 @@ fn list_stmt() -> impl Strategy<Value = Stmt> {
     )
 }
 
+/// Random policies, `when` blocks among their statements.
 fn policy(with_known: bool) -> impl Strategy<Value = PolicySpec> {
+    policy_with(with_known, true)
+}
+
+fn policy_with(with_known: bool, with_when: bool) -> impl Strategy<Value = PolicySpec> {
+    let whens = if with_when { 0..3usize } else { 0..1usize };
     (
         prop::collection::vec(expr(with_known), 0..4),
         prop::option::of(select(&[0i64, 1, 7, 30, 31][..])),
@@ -395,8 +518,15 @@ fn policy(with_known: bool) -> impl Strategy<Value = PolicySpec> {
             prop::option::of(any::<bool>()),
         ),
     )
-        .prop_map(|(reqs, max, lists, (name, version, mode))| {
+        .prop_flat_map(move |x| {
+            (
+                Just(x),
+                prop::collection::vec(when_stmt(with_known), whens.clone()),
+            )
+        })
+        .prop_map(|((reqs, max, lists, (name, version, mode)), whens)| {
             let mut stmts: Vec<Stmt> = reqs.into_iter().map(Stmt::Require).collect();
+            stmts.extend(whens);
             stmts.extend(max.map(Stmt::MaxRetention));
             stmts.extend(lists);
             stmts.extend(DECLARATIONS.iter().map(|d| Stmt::Declare(d)));
@@ -502,9 +632,12 @@ fn right_values(attr: &str) -> Vec<Value> {
     match kind_of(attr) {
         Kind::Flag => vec![Value::Flag(false), Value::Flag(true)],
         Kind::Number => NUM_VALUES.iter().map(|n| Value::Number(*n)).collect(),
+        // "zz" is the constant policies write that targets rarely hold:
+        // now and then a target holds it, so that a test against it can
+        // come out both ways.
         Kind::Text => text_values(attr)
             .iter()
-            .chain(&["other"])
+            .chain(&["other", "zz"])
             .map(|s| Value::from(*s))
             .collect(),
     }
@@ -694,7 +827,7 @@ proptest! {
     /// (c) With every attribute declared with the right kind nothing is
     /// unknown.
     #[test]
-    fn nothing_is_unknown_when_everything_is_declared(p in policy(true), t in target(true)) {
+    fn nothing_is_unknown_when_everything_is_declared(p in policy_with(true, false), t in target(true)) {
         let policy = p.compile()?;
         let target = t.build();
         let program = policy.program();
@@ -809,8 +942,9 @@ fn mutation_is_caught(src: &str, cases: u32) -> bool {
     };
     let rng = TestRng::deterministic_rng(config.rng_algorithm);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let result = runner.run(&target(false), |t| {
-        check_against_reference(&policy, &broken, &t.build()).map_err(TestCaseError::fail)
+    let result = runner.run(&(target(false), request_attrs()), |(t, attrs)| {
+        check_against_reference_for(&policy, &broken, &t.build(), &attrs)
+            .map_err(TestCaseError::fail)
     });
     match result {
         Ok(()) => false,
@@ -1311,7 +1445,7 @@ fn reference_values_by_span(policy: &Policy, target: &Target) -> Vec<(eligo::Spa
         .ir()
         .requirements
         .iter()
-        .filter(|r| crate::common::is_statement_requirement(r.kind))
+        .filter(|r| crate::common::is_statement_requirement(r))
         .map(|r| r.span)
         .zip(reference.requirements.iter().copied())
         .collect()
@@ -1434,4 +1568,146 @@ proptest! {
         let twice = eligo::format::format(&formatted).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&twice, &formatted, "not idempotent; source:\n{}", text);
     }
+}
+
+// ------------------------------------------------------------------ request attributes
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (g) Request attributes. `when C { R }` is `!C or R` in Kleene logic,
+    /// `C` read from the request: on the row path (decision, explanation
+    /// and the condition it names) and through route, every target agrees
+    /// with the reference for random requests: attributes given, not
+    /// given, or given with the wrong kind. And not saying is never
+    /// looser: a target allowed for a request that gives no attributes is
+    /// allowed for any request (unless a condition tests
+    /// `known(request.…)`, which says what to do when one is not given).
+    #[test]
+    fn request_attributes_agree_with_the_reference(
+        p in policy(true),
+        ts in prop::collection::vec(target(false), 1..12),
+        attrs in request_attrs(),
+    ) {
+        let policy = p.compile()?;
+        let schema = Schema::standard();
+        let none = eligo::RequestAttrs::new();
+        let targets: Vec<Target> = ts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut t = t.build();
+                t.set_id(format!("t{i}"));
+                t
+            })
+            .collect();
+        let tests_known = p.text().contains("known(request.");
+        for t in &targets {
+            check_against_reference_for(&policy, policy.program(), t, &attrs)
+                .map_err(TestCaseError::fail)?;
+            let want = reference::evaluate_for(policy.ast(), &schema, t, &attrs).allowed;
+            prop_assert_eq!(policy.is_allowed_for(t, &attrs, None), want);
+            let v = policy.evaluate_for(t, &attrs, None);
+            prop_assert_eq!(v.is_allowed(), want);
+            for f in v.failures() {
+                let req = &policy.ir().requirements[f.requirement()];
+                prop_assert_eq!(f.condition(), req.condition.as_ref().map(|c| c.text.as_str()));
+            }
+            if !tests_known && policy.is_allowed_for(t, &none, None) {
+                prop_assert!(want, "allowed when nothing is said, blocked for {:?}:\n{}", attrs, p.text());
+            }
+        }
+        if policy.mode() == eligo::Mode::Block {
+            let catalog = eligo::Catalog::new(targets.clone())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let read = policy.program().request_attributes();
+            for model in MODELS {
+                let request = Request::model(*model).with_attrs(attrs.clone());
+                let Ok(d) = eligo::route(&policy, &catalog, &request) else {
+                    continue; // no target serves the model
+                };
+                let expected: Vec<String> = targets
+                    .iter()
+                    .filter(|t| t.model() == *model || t.is_wildcard())
+                    .filter(|t| {
+                        reference::evaluate_for(policy.ast(), &schema, &t.serving_as(model), &attrs).allowed
+                    })
+                    .map(|t| t.id().to_string())
+                    .collect();
+                prop_assert_eq!(d.targets(), expected.as_slice(), "route {}", model);
+                if let Some(e) = d.event() {
+                    for name in &e.request.missing {
+                        prop_assert!(attrs.get(name).is_none());
+                        let full = format!("request.{}", name);
+                        prop_assert!(read.contains(&full.as_str()));
+                    }
+                    for (name, v) in e.request.attributes.iter() {
+                        prop_assert_eq!(attrs.get(name), Some(v.as_ref()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_request_that_does_not_say_its_class_gets_the_strictest_treatment() {
+    let policy = Policy::compile(
+        r#"when request.data_class in ["phi"] { require hipaa; max_retention_days 0; }
+           when request.data_class in ["pii", "phi", "confidential"] { require zero_data_retention; }
+           when request.team != "research" { deny model ["experimental"]; }"#,
+    )
+    .unwrap();
+    let cloud = Target::builder("cloud", "m")
+        .attr("zero_data_retention", true)
+        .attr("retention_days", 30)
+        .build();
+    let clinic = Target::builder("clinic", "m")
+        .attr("hipaa", true)
+        .attr("zero_data_retention", true)
+        .attr("retention_days", 0)
+        .build();
+    let lab = Target::new("lab", "experimental");
+    let with = |pairs: &[(&str, &str)]| {
+        let mut a = eligo::RequestAttrs::new();
+        for (k, v) in pairs {
+            a.set(k, *v);
+        }
+        a
+    };
+    let allowed = |attrs: &eligo::RequestAttrs| -> Vec<&str> {
+        [&cloud, &clinic, &lab]
+            .into_iter()
+            .filter(|t| policy.is_allowed_for(t, attrs, None))
+            .map(|t| t.provider())
+            .collect()
+    };
+    let research_public = with(&[("data_class", "public"), ("team", "research")]);
+    assert_eq!(allowed(&research_public), ["cloud", "clinic", "lab"]);
+    assert_eq!(
+        allowed(&with(&[("data_class", "pii"), ("team", "research")])),
+        ["cloud", "clinic"]
+    );
+    assert_eq!(
+        allowed(&with(&[("data_class", "phi"), ("team", "research")])),
+        ["clinic"]
+    );
+    // Nothing said: every block applies.
+    assert_eq!(allowed(&eligo::RequestAttrs::new()), ["clinic"]);
+    // A value of the wrong kind is as good as nothing said.
+    let wrong = with(&[("team", "research")]).with("data_class", 3);
+    assert_eq!(allowed(&wrong), ["clinic"]);
+    // The explanation names the condition.
+    let v = policy.evaluate_for(&cloud, &eligo::RequestAttrs::new(), None);
+    assert_eq!(v.failures()[0].text(), "require hipaa");
+    assert_eq!(
+        v.failures()[0].condition(),
+        Some(r#"request.data_class in ["phi"]"#)
+    );
+    assert_eq!(v.failures()[0].value(), Tri::Unknown);
+    assert!(
+        v.failures()[0]
+            .attributes()
+            .contains(&"request.data_class".to_string())
+    );
 }
