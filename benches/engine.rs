@@ -172,6 +172,27 @@ fn routing(c: &mut Criterion) {
     c.bench_function("route one request (500-target catalog, routed)", |b| {
         b.iter(|| eligo::route(&policy, &catalog, black_box(&request)))
     });
+    // The same request and catalog under the same policy plus two blocks
+    // over request attributes that do not hold for it: the conditions are
+    // decided once a request, so the cost should be the same.
+    let conditional = Policy::compile(&format!(
+        r#"{POLICY}; when request.data_class in ["phi"] {{ require hipaa; }}
+           when request.team != "research" {{ deny model ["experimental"]; }}"#
+    ))
+    .expect("conditional policy compiles");
+    let with_attrs = request
+        .clone()
+        .with_attr("data_class", "public")
+        .with_attr("team", "research");
+    let same = |p: &Policy, r: &Request| eligo::route(p, &catalog, r).map(|d| d.targets().to_vec());
+    assert_eq!(
+        same(&policy, &request).ok(),
+        same(&conditional, &with_attrs).ok()
+    );
+    c.bench_function(
+        "route one request (500-target catalog, routed, request attributes)",
+        |b| b.iter(|| eligo::route(&conditional, &catalog, black_box(&with_attrs))),
+    );
     let catalog = Catalog::new(targets(10_000)).expect("unique ids");
     let request = Request::model("m");
     c.bench_function("route one request (10000 candidates)", |b| {

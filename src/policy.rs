@@ -412,6 +412,30 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn allowed_in(&self, catalog: &crate::Catalog, date: Option<Date>) -> eval::AllowedSet {
+        self.allowed_in_for(catalog, &RequestAttrs::new(), date)
+    }
+
+    /// [`Policy::allowed_in`] for a request with attributes `attrs`: the
+    /// same kept binding, the request's literal columns set once for the
+    /// whole catalog (see [`eval::EncodedCatalog::filter_for`]).
+    ///
+    /// ```
+    /// use eligo::{Catalog, RequestAttrs, Target};
+    /// let policy = eligo::compile(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::new("cloud", "m"),
+    ///     Target::builder("clinic", "m").attr("hipaa", true).build(),
+    /// ])?;
+    /// let phi = RequestAttrs::new().with("data_class", "phi");
+    /// assert_eq!(policy.allowed_in_for(&catalog, &phi, None).indices().collect::<Vec<_>>(), [1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allowed_in_for(
+        &self,
+        catalog: &crate::Catalog,
+        attrs: &RequestAttrs,
+        date: Option<Date>,
+    ) -> eval::AllowedSet {
         let day = date.unwrap_or_else(Date::today);
         let key = (catalog.identity(), day);
         let kept = self.inner.bindings.0.lock().ok().and_then(|b| {
@@ -428,7 +452,7 @@ impl Policy {
             }
             fresh
         });
-        encoded.filter_on(day)
+        encoded.filter_for(attrs, day)
     }
 
     /// This policy with its compiled program replaced: for tests that show

@@ -32,6 +32,7 @@ use crate::ir::Predicate;
 use std::sync::Arc;
 
 use crate::compile::Program;
+use crate::request::RequestAttrs;
 use crate::schema::AttrKind;
 use crate::time::Date;
 
@@ -380,13 +381,61 @@ impl EncodedCatalog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn filter_on(&self, day: Date) -> AllowedSet {
+        self.filter_with(day, &[])
+    }
+
+    /// [`filter_on`](EncodedCatalog::filter_on) for a request with
+    /// attributes `attrs`: the request's literal columns (those of the
+    /// policy's `when` conditions) are the same for every target, all set
+    /// or all clear as [`Program::request_bits`] says, so the filter runs
+    /// the same plan over them.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Date, RequestAttrs, Target};
+    /// let policy = eligo::compile(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+    /// let catalog = Catalog::new(vec![
+    ///     Target::new("cloud", "m"),
+    ///     Target::builder("clinic", "m").attr("hipaa", true).build(),
+    /// ])?;
+    /// let day = Date::new(2026, 12, 1).unwrap();
+    /// let encoded = policy.encode_catalog(&catalog, Some(day));
+    /// let public = RequestAttrs::new().with("data_class", "public");
+    /// assert_eq!(encoded.filter_for(&public, day).count(), 2);
+    /// assert_eq!(encoded.filter_for(&RequestAttrs::new(), day).count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn filter_for(&self, attrs: &RequestAttrs, day: Date) -> AllowedSet {
+        if !self.program.reads_request() {
+            return self.filter_on(day);
+        }
+        let request = self.program.request_bits(attrs);
+        let set = |b: u32| {
+            request
+                .get(b as usize / 64)
+                .is_some_and(|w| w >> (b % 64) & 1 == 1)
+        };
+        let request_preds = self.program.request_checks();
+        let constant: Vec<Option<bool>> = self
+            .bits
+            .iter()
+            .map(|&b| {
+                let pred = b as usize / 2;
+                request_preds.binary_search(&pred).is_ok().then(|| set(b))
+            })
+            .collect();
+        self.filter_with(day, &constant)
+    }
+
+    /// The filter, with `constant[k]` (when given) standing for column `k`
+    /// (all set or all clear) instead of its bits.
+    fn filter_with(&self, day: Date, constant: &[Option<bool>]) -> AllowedSet {
         let mut out = vec![!0u64; self.stride];
         let mut scratch: Vec<Vec<u64>> = Vec::new();
         for (block, acc) in out.chunks_mut(BLOCK).enumerate() {
             let start = block * BLOCK;
             let words = start..start + acc.len();
             for step in &self.plan.steps {
-                self.apply(*step, &words, acc, &mut scratch);
+                self.apply(*step, &words, acc, &mut scratch, constant);
             }
         }
         if !self.answers_for(day) {
@@ -407,8 +456,9 @@ impl EncodedCatalog {
         words: &Range<usize>,
         acc: &mut [u64],
         scratch: &mut Vec<Vec<u64>>,
+        constant: &[Option<bool>],
     ) {
-        let col = |k: usize| self.column(k, words);
+        let col = |k: usize| self.column(k, words, constant);
         match step {
             Step::All(start, end) => {
                 let ks = self.plan.columns.get(start..end).unwrap_or(&[]);
@@ -454,7 +504,7 @@ impl EncodedCatalog {
                 scratch.push(any);
             }
             Step::Mask(start, end) => {
-                let v = self.run_mask(start, end, words, scratch);
+                let v = self.run_mask(start, end, words, scratch, constant);
                 and1(acc, &v);
                 scratch.push(v);
             }
@@ -469,6 +519,7 @@ impl EncodedCatalog {
         end: usize,
         words: &Range<usize>,
         scratch: &mut Vec<Vec<u64>>,
+        constant: &[Option<bool>],
     ) -> Vec<u64> {
         let n = words.len();
         let fresh = |fill: u64, scratch: &mut Vec<Vec<u64>>| {
@@ -482,7 +533,7 @@ impl EncodedCatalog {
             match *op {
                 MaskOp::Column(k) => {
                     let mut v = fresh(0, scratch);
-                    v.copy_from_slice(self.column(k, words));
+                    v.copy_from_slice(self.column(k, words, constant));
                     stack.push(v);
                 }
                 MaskOp::And(count) | MaskOp::Or(count) => {
@@ -513,8 +564,14 @@ impl EncodedCatalog {
 
     /// The words `words` of column `k`; all zeros (nothing passes) for a
     /// column that does not exist, which the plan never refers to.
-    fn column(&self, k: usize, words: &Range<usize>) -> &[u64] {
+    fn column(&self, k: usize, words: &Range<usize>, constant: &[Option<bool>]) -> &[u64] {
         static ZEROS: [u64; BLOCK] = [0; BLOCK];
+        static ONES: [u64; BLOCK] = [!0; BLOCK];
+        match constant.get(k) {
+            Some(Some(true)) => return ONES.get(..words.len()).unwrap_or(&[]),
+            Some(Some(false)) => return ZEROS.get(..words.len()).unwrap_or(&[]),
+            _ => {}
+        }
         let base = k.saturating_mul(self.stride);
         self.columns
             .get(base.saturating_add(words.start)..base.saturating_add(words.end))

@@ -1577,7 +1577,8 @@ proptest! {
 
     /// (g) Request attributes. `when C { R }` is `!C or R` in Kleene logic,
     /// `C` read from the request: on the row path (decision, explanation
-    /// and the condition it names) and through route, every target agrees
+    /// and the condition it names), the bulk path (a fresh binding and a
+    /// kept one) and through route, every target agrees
     /// with the reference for random requests: attributes given, not
     /// given, or given with the wrong kind. And not saying is never
     /// looser: a target allowed for a request that gives no attributes is
@@ -1617,9 +1618,18 @@ proptest! {
                 prop_assert!(want, "allowed when nothing is said, blocked for {:?}:\n{}", attrs, p.text());
             }
         }
+        // The bulk path: a fresh binding and the policy's kept one.
+        let catalog = eligo::Catalog::new(targets.clone())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let day = eligo::Date::new(2026, 12, 1).unwrap();
+        let fresh = policy.encode_catalog(&catalog, Some(day)).filter_for(&attrs, day);
+        let kept = policy.allowed_in_for(&catalog, &attrs, Some(day));
+        for (i, t) in targets.iter().enumerate() {
+            let want = reference::evaluate_for(policy.ast(), &schema, t, &attrs).allowed;
+            prop_assert_eq!(fresh.contains(i), want, "bulk, fresh binding: {:?}", t);
+            prop_assert_eq!(kept.contains(i), want, "bulk, kept binding: {:?}", t);
+        }
         if policy.mode() == eligo::Mode::Block {
-            let catalog = eligo::Catalog::new(targets.clone())
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let read = policy.program().request_attributes();
             for model in MODELS {
                 let request = Request::model(*model).with_attrs(attrs.clone());
