@@ -154,8 +154,8 @@ pub use diagnostic::{
 };
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
-pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_model};
-pub use request::RequestAttrs;
+pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_for, preview_model};
+pub use request::{RequestAttrs, parse_request_attr};
 pub use route::{
     Candidate, Decision, EVENT_SCHEMA, EventGroup, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome,
     PolicyRef, Request, RequestRef, SecurityEvent, route, route_layered,

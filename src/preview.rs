@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::eval::Failure;
 use crate::policy::Policy;
+use crate::request::RequestAttrs;
 use crate::target::Target;
 use crate::time::Date;
 
@@ -50,8 +51,45 @@ pub struct Preview {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn preview(policy: &Policy, catalog: &Catalog, date: Option<Date>) -> Preview {
-    let rows = catalog.targets().iter().map(|t| row(policy, t, t, date));
-    summary(policy, rows.collect())
+    preview_for(policy, catalog, None, &RequestAttrs::new(), date)
+}
+
+/// The general preview: over every target of `catalog`, or (with `model`)
+/// over those serving it as a request for it would see them, for a request
+/// with attributes `attrs` (see [`Policy::evaluate_for`]).
+///
+/// ```
+/// use eligo::{Catalog, RequestAttrs, Target};
+/// let policy = eligo::compile(r#"when request.data_class == "phi" { require hipaa; }"#)?;
+/// let catalog = Catalog::new(vec![
+///     Target::new("cloud", "m"),
+///     Target::builder("clinic", "m").attr("hipaa", true).build(),
+/// ])?;
+/// for (class, allowed) in [("public", 2), ("phi", 1)] {
+///     let attrs = RequestAttrs::new().with("data_class", class);
+///     assert_eq!(eligo::preview_for(&policy, &catalog, None, &attrs, None).allowed, allowed);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preview_for(
+    policy: &Policy,
+    catalog: &Catalog,
+    model: Option<&str>,
+    attrs: &RequestAttrs,
+    date: Option<Date>,
+) -> Preview {
+    let rows: Vec<PreviewRow> = match model {
+        None => catalog
+            .targets()
+            .iter()
+            .map(|t| row(policy, t, t, attrs, date))
+            .collect(),
+        Some(model) => catalog
+            .serving(model)
+            .map(|(_, t)| row(policy, t, &t.serving_as(model), attrs, date))
+            .collect(),
+    };
+    summary(policy, rows)
 }
 
 /// Previews `policy` over the targets of `catalog` that serve `model`, as a
@@ -77,15 +115,18 @@ pub fn preview_model(
     model: &str,
     date: Option<Date>,
 ) -> Preview {
-    let rows = catalog
-        .serving(model)
-        .map(|(_, t)| row(policy, t, &t.serving_as(model), date));
-    summary(policy, rows.collect())
+    preview_for(policy, catalog, Some(model), &RequestAttrs::new(), date)
 }
 
 /// The row of `target`, judged as `judged` (itself, or as serving a model).
-fn row(policy: &Policy, target: &Target, judged: &Target, date: Option<Date>) -> PreviewRow {
-    let v = policy.evaluate_at(judged, date);
+fn row(
+    policy: &Policy,
+    target: &Target,
+    judged: &Target,
+    attrs: &RequestAttrs,
+    date: Option<Date>,
+) -> PreviewRow {
+    let v = policy.evaluate_for(judged, attrs, date);
     PreviewRow {
         id: target.id().to_string(),
         provider: target.provider().to_string(),

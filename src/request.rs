@@ -9,7 +9,8 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::schema::REQUEST_PREFIX;
+use crate::diagnostic::{Diagnostic, Error, escape_for_terminal};
+use crate::schema::{AttrKind, REQUEST_PREFIX, Schema, is_request_attribute};
 use crate::target::{Value, ValueRef};
 
 /// The attributes of one request, by name (`data_class`, or written as in
@@ -63,4 +64,75 @@ impl RequestAttrs {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+}
+
+/// Reads `NAME=VALUE` (as a command line gives it) into a request
+/// attribute, typed by `schema` (a policy's, see [`crate::Policy::schema`]):
+/// `NAME` is a request attribute with or without its `request.` prefix; a
+/// flag is `true` or `false`, a number a whole number, text anything.
+///
+/// ```
+/// use eligo::{Value, parse_request_attr};
+/// let policy = eligo::compile("attribute request.tier: number; when request.tier > 1 { require soc2; }")?;
+/// assert_eq!(parse_request_attr(policy.schema(), "data_class=phi")?, ("data_class".to_string(), Value::from("phi")));
+/// assert_eq!(parse_request_attr(policy.schema(), "request.tier=2")?.1, Value::Number(2));
+/// let err = parse_request_attr(policy.schema(), "data_clas=phi").unwrap_err();
+/// assert_eq!(err.diagnostics()[0].code(), "request/unknown-attribute");
+/// assert_eq!(err.diagnostics()[0].help(), Some("did you mean `request.data_class`?"));
+/// assert!(parse_request_attr(policy.schema(), "tier=high").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_request_attr(schema: &Schema, assignment: &str) -> Result<(String, Value), Error> {
+    let Some((name, text)) = assignment.split_once('=') else {
+        return Err(Error::single(
+            Diagnostic::error(
+                "request/invalid-attribute",
+                format!("`{}` is not NAME=VALUE", escape_for_terminal(assignment)),
+            )
+            .with_help("give a request attribute as NAME=VALUE, e.g. data_class=phi"),
+        ));
+    };
+    let (name, text) = (name.trim(), text.trim());
+    let bare = name.strip_prefix(REQUEST_PREFIX).unwrap_or(name);
+    let full = format!("{REQUEST_PREFIX}{bare}");
+    let Some(def) = schema.get(&full) else {
+        let mut d = Diagnostic::error(
+            "request/unknown-attribute",
+            format!("unknown request attribute `{}`", escape_for_terminal(&full)),
+        );
+        let known = schema
+            .attributes()
+            .map(|a| a.name())
+            .filter(|n| is_request_attribute(n));
+        if let Some(s) = crate::schema::suggest(&full, known) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        return Err(Error::single(d));
+    };
+    let value = match def.kind() {
+        AttrKind::Text => Some(Value::from(text)),
+        AttrKind::Flag => match text {
+            "true" => Some(Value::Flag(true)),
+            "false" => Some(Value::Flag(false)),
+            _ => None,
+        },
+        AttrKind::Number => text.parse::<i64>().ok().map(Value::Number),
+    };
+    let Some(value) = value else {
+        return Err(Error::single(Diagnostic::error(
+            "request/invalid-value",
+            format!(
+                "`{}` is a {} request attribute; `{}` is not a {}",
+                full,
+                def.kind(),
+                escape_for_terminal(text),
+                match def.kind() {
+                    AttrKind::Flag => "flag (true or false)",
+                    AttrKind::Number => "whole number",
+                    AttrKind::Text => "text",
+                }
+            ),
+        )));
+    };
+    Ok((bare.to_string(), value))
 }
