@@ -23,6 +23,10 @@
 //! | `lint/confusable-string` | a string holds Cyrillic, Greek or fullwidth letters that look like ASCII ones (`"dеepseek"`) |
 //! | `lint/mixed-scripts` | a string mixes letters of two scripts (Latin, Greek, Cyrillic, Armenian) |
 //! | `lint/no-requirements` | the policy has no requirements: it allows every target |
+//! | `lint/condition-never-holds` | no request meets a `when` condition: its requirements apply only to requests that leave an attribute unsaid |
+//! | `lint/condition-always-holds` | no request makes a `when` condition false: the block applies to every request, as if at the top level |
+//! | `lint/already-required` | a requirement in a `when` block that the top level already requires |
+//! | `lint/unservable-condition` (with a catalog) | no catalog target passes the policy for any request that meets a `when` condition: such requests are always blocked |
 //! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
 //! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
 //! | `lint/metadata-gap` | a catalog target blocked only because it leaves attributes undeclared |
@@ -63,6 +67,7 @@ use crate::schema::{AttrKind, suggest};
 use crate::target::Value;
 use crate::time::Date;
 
+mod conditions;
 mod strings;
 
 /// The most predicate evaluations [`lint`] spends comparing requirements.
@@ -87,6 +92,7 @@ pub fn lint(policy: &Policy) -> Vec<Diagnostic> {
     lists(policy, &mut out);
     unused_attributes(policy, &mut out);
     strings::strings(policy, &mut out);
+    conditions::conditions(policy, &mut out);
     no_requirements(policy, &mut out);
     out.sort_by_key(|d| d.span().map_or(usize::MAX, |s| s.start));
     cap(out)
@@ -153,7 +159,13 @@ pub fn lint_catalog(
     let mut out = Vec::new();
     for t in catalog.targets() {
         let v = policy.evaluate_at(t, date);
-        if v.is_allowed() || v.failures().iter().any(|f| !f.is_unknown()) {
+        // Requirements inside `when` blocks also depend on the request, so
+        // a target they block is not a metadata gap of its own.
+        if v.is_allowed()
+            || v.failures()
+                .iter()
+                .any(|f| !f.is_unknown() || f.condition().is_some())
+        {
             continue;
         }
         // Each attribute once, in order; the set keeps this linear in the
@@ -222,6 +234,7 @@ pub fn lint_catalog(
             })
             .collect()
     };
+    conditions::unservable(policy, catalog, catalog_name, date, &mut out);
     let (providers, models) = (names(ListField::Provider), names(ListField::Model));
     let mut unmatched = 0usize;
     for stmt in &policy.ast().statements {

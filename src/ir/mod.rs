@@ -161,6 +161,8 @@ pub struct Condition {
     /// The condition as written, in canonical form, e.g.
     /// `request.data_class in ["phi"]`.
     pub text: String,
+    /// The span of the innermost block's condition.
+    pub span: Span,
 }
 
 /// A policy with names resolved and conditions normalised.
@@ -486,10 +488,12 @@ impl Lowering {
             Some(o) => Condition {
                 formula: Formula::and(vec![o.formula.clone(), f]),
                 text: format!("{} and {written}", o.text),
+                span: cond.span,
             },
             None => Condition {
                 formula: f,
                 text: written,
+                span: cond.span,
             },
         });
         for stmt in body {

@@ -164,3 +164,75 @@ fn canonical_text_of_shipped_policies_round_trips() {
         }
     }
 }
+
+// `policies/sensitivity-routing.pol` over the shipped catalog: what each
+// kind of request may reach, through route (the targets serving each
+// model) and the reference, and the strictest treatment for a request that
+// says nothing.
+#[test]
+fn sensitivity_routing_sends_each_class_where_it_may_go() {
+    let policy = Policy::from_file(repo_path("policies/sensitivity-routing.pol")).unwrap();
+    let catalog = eligo::Catalog::from_file(repo_path("policies/catalog.json")).unwrap();
+    let allowed = |pairs: &[(&str, &str)]| -> Vec<String> {
+        let mut attrs = eligo::RequestAttrs::new();
+        for (k, v) in pairs {
+            attrs.set(k, *v);
+        }
+        let mut ids = Vec::new();
+        for t in catalog.targets() {
+            let want =
+                reference::evaluate_for(policy.ast(), &Schema::standard(), t, &attrs).allowed;
+            assert_eq!(policy.is_allowed_for(t, &attrs, None), want, "{}", t.id());
+            let request = eligo::Request::pin(t.id()).with_attrs(attrs.clone());
+            let routed = !eligo::route(&policy, &catalog, &request)
+                .unwrap()
+                .is_blocked();
+            assert_eq!(routed, want, "route {} for {pairs:?}", t.id());
+            if want {
+                ids.push(t.id().to_string());
+            }
+        }
+        ids
+    };
+    let everything_but_training: Vec<String> = catalog
+        .targets()
+        .iter()
+        .filter(|t| t.id() != "deepseek/deepseek-v3.2")
+        .map(|t| t.id().to_string())
+        .collect();
+    assert_eq!(
+        allowed(&[("data_class", "public"), ("team", "research")]),
+        everything_but_training
+    );
+    let public_ops = allowed(&[("data_class", "public"), ("team", "ops")]);
+    assert!(!public_ops.contains(&"google-vertex/gemini-2.5-pro".to_string()));
+    assert_eq!(public_ops.len(), everything_but_training.len() - 1);
+    assert_eq!(
+        allowed(&[("data_class", "pii"), ("team", "research")]),
+        [
+            "azure/gpt-4o",
+            "onprem/deepseek-v3.2",
+            "onprem/llama-3.3-70b"
+        ]
+    );
+    assert_eq!(
+        allowed(&[("data_class", "phi"), ("team", "research")]),
+        ["azure/gpt-4o"]
+    );
+    // Nothing said: every block applies.
+    assert_eq!(allowed(&[]), ["azure/gpt-4o"]);
+    // The block event says what was missing.
+    let d = eligo::route(&policy, &catalog, &eligo::Request::model("claude-sonnet-4")).unwrap();
+    assert!(d.is_blocked());
+    let event = d.event().unwrap();
+    assert_eq!(event.request.missing, ["data_class", "team"]);
+    let conditions: Vec<Option<&str>> = event.groups[0]
+        .failures
+        .iter()
+        .map(|f| f.failure.condition())
+        .collect();
+    assert!(
+        conditions.contains(&Some(r#"request.data_class in ["phi"]"#)),
+        "{conditions:?}"
+    );
+}
