@@ -35,7 +35,12 @@ def test_shared_policy_and_catalog_across_threads(root):
 def test_filter_over_a_catalog_releases_the_gil():
     import time
 
-    policy = eligo.compile("require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0")
+    src = "require soc2 or iso27001; require !trains_on_prompts; max_retention_days 0"
+    # A policy keeps its binding to a catalog for the day, so only the
+    # first filter of a policy binds: each call here compiles a new one, so
+    # that every call does the binding's work.
+    def fresh_filter(catalog):
+        return eligo.compile(src).filter(catalog)
 
     def make(n):
         return eligo.Catalog.from_targets(
@@ -48,14 +53,14 @@ def test_filter_over_a_catalog_releases_the_gil():
     while n <= 1_600_000:
         catalog = make(n)
         start = time.perf_counter()
-        policy.filter(catalog)
+        fresh_filter(catalog)
         took = time.perf_counter() - start
         if took >= 0.05:
             break
         n *= 2
     assert catalog is not None
 
-    stall, _ = longest_stall(lambda: policy.filter(catalog))
+    stall, _ = longest_stall(lambda: fresh_filter(catalog))
     assert stall < took / 2, (stall, took, n)
 
 
