@@ -60,7 +60,9 @@ def test_filter_over_a_catalog_releases_the_gil():
         n *= 2
     assert catalog is not None
 
-    stall, _ = longest_stall(lambda: fresh_filter(catalog))
+    # The least of three tries: on a loaded machine the scheduler alone can
+    # keep the main thread off a core for a while, whoever holds the GIL.
+    stall = min(longest_stall(lambda: fresh_filter(catalog))[0] for _ in range(3))
     assert stall < took / 2, (stall, took, n)
 
 
