@@ -454,10 +454,14 @@ fn check_program(policy: &Policy, t: &Target, r: &ReferenceVerdict, what: &dyn F
             req.text,
             what()
         );
-        if matches!(
-            req.kind,
-            RequirementKind::Require | RequirementKind::MaxRetentionDays
-        ) {
+        // Every statement inside a `when` block is a requirement of its
+        // own, lists included.
+        if req.condition.is_some()
+            || matches!(
+                req.kind,
+                RequirementKind::Require | RequirementKind::MaxRetentionDays
+            )
+        {
             let expected = statements
                 .next()
                 .unwrap_or_else(|| panic!("the reference lists fewer requirements; {}", what()));

@@ -222,7 +222,14 @@ impl EncodedCatalog {
             }
             yes.fill(0);
             no.fill(0);
-            bind(facts.column(attr), kind, pred, day, &mut yes, &mut no);
+            bind(
+                target_column(facts, attr),
+                kind,
+                pred,
+                day,
+                &mut yes,
+                &mut no,
+            );
             mask_tail(&mut no, len);
             for (k, from) in [(kt, &yes), (kf, &no)] {
                 let column = k.and_then(|k| columns.get_mut(k * stride..(k + 1) * stride));
@@ -233,7 +240,7 @@ impl EncodedCatalog {
         }
         let expiring = program
             .predicates()
-            .filter_map(|(name, _, _)| facts.column(name))
+            .filter_map(|(name, _, _)| target_column(facts, name))
             .flat_map(|c| c.expiring_from(day).iter().copied());
         EncodedCatalog::assemble(
             program,
@@ -288,7 +295,11 @@ impl EncodedCatalog {
         let mut columns = vec![0u64; bits.len() * stride];
         let day = date.unwrap_or_else(Date::today);
         let mut expiring = Vec::new();
-        let read: Vec<&str> = program.predicates().map(|(name, _, _)| name).collect();
+        let read: Vec<&str> = program
+            .predicates()
+            .map(|(name, _, _)| name)
+            .filter(|name| !crate::schema::is_request_attribute(name))
+            .collect();
         for (i, t) in catalog.targets().iter().enumerate() {
             expiring.extend(
                 read.iter()
@@ -652,6 +663,19 @@ impl EncodedCatalog {
 /// `Check::eval` does (see [`crate::eval::predicate_value`]): a value of
 /// another kind than `kind`, or expired by `day`, is undeclared; `Known` is
 /// never unknown. A few word operations a predicate, plus a bit for each
+/// The column of target attribute `name`. A request attribute
+/// (`request.…`) has none, even if a target built in code declares an
+/// attribute of that name: a condition reads the request, never a target
+/// (its columns are set for the whole catalog, see
+/// [`EncodedCatalog::filter_for`]).
+fn target_column<'a>(facts: &'a crate::catalog::facts::Facts, name: &str) -> Option<&'a Column> {
+    if crate::schema::is_request_attribute(name) {
+        None
+    } else {
+        facts.column(name)
+    }
+}
+
 /// row a short row list names; no work for the other targets.
 fn bind(
     column: Option<&Column>,

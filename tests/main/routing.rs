@@ -761,3 +761,44 @@ fn shared_judgements_and_event_groups_match_each_candidate_judged_alone() {
         );
     }
 }
+
+// What broke: a target built in code may declare an attribute named like a
+// request attribute (`request.data_class`), and the bulk path read it from
+// the catalog's columns, so such a target could switch a `when` block off
+// for itself: a wrong allow. Conditions read only the request, on every
+// path.
+#[test]
+fn a_target_cannot_answer_for_the_request() {
+    let policy = Policy::compile(r#"when request.data_class == "phi" { require hipaa; }"#).unwrap();
+    let sly = Target::builder("sly", "m")
+        .attr("request.data_class", "public")
+        .attr("request.team", "research")
+        .build();
+    let catalog = Catalog::new(vec![sly.clone()]).unwrap();
+    let phi = eligo::RequestAttrs::new().with("data_class", "phi");
+    let day = "2026-12-01".parse().unwrap();
+    assert!(!policy.is_allowed(&sly));
+    assert!(!policy.is_allowed_for(&sly, &phi, None));
+    assert_eq!(
+        policy
+            .encode_catalog(&catalog, Some(day))
+            .filter_on(day)
+            .count(),
+        0
+    );
+    assert_eq!(policy.allowed_in_for(&catalog, &phi, Some(day)).count(), 0);
+    assert_eq!(
+        eligo::EncodedCatalog::encode_by_rows_for_testing(policy.program(), &catalog, Some(day))
+            .filter_on(day)
+            .count(),
+        0
+    );
+    let d = eligo::route(&policy, &catalog, &Request::model("m").with_attrs(phi)).unwrap();
+    assert!(d.is_blocked());
+    // The request saying `public` is what lets it through.
+    let public = eligo::RequestAttrs::new().with("data_class", "public");
+    assert_eq!(
+        policy.allowed_in_for(&catalog, &public, Some(day)).count(),
+        1
+    );
+}
