@@ -905,6 +905,279 @@ fn route_request_errors_exit_2() {
     );
 }
 
+// ------------------------------------------------------------------ request attributes
+
+/// A policy with `when` blocks over `request.data_class`, `request.team`
+/// and the custom number `request.tier`, and a catalog whose chat targets
+/// pass for fewer data classes one after the other.
+const REQUEST_POLICY: &str = "tests/data/request/request-aware.pol";
+const REQUEST_CATALOG: &str = "tests/data/request/catalog.json";
+
+fn json_of(r: &Run) -> serde_json::Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+}
+
+/// The ids of the allowed rows of a preview's JSON.
+fn allowed_rows(preview: &serde_json::Value) -> Vec<String> {
+    preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["allowed"] == true)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn request_attributes_change_what_check_preview_and_route_decide() {
+    let check = |class: &str| {
+        eligo(&[
+            "check",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--target",
+            "zdr/chat",
+            "--request",
+            &format!("data_class={class}"),
+        ])
+    };
+    let r = check("pii");
+    expect_code(&r, 0);
+    has(&r.stdout, "allow  zdr/chat  (policy `request-aware`)\n");
+    let r = check("phi");
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "  require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"]\n",
+    );
+
+    let preview = |class: &str| {
+        let r = eligo(&[
+            "preview",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--request",
+            &format!("request.data_class={class}"),
+            "--request",
+            "team=research",
+            "--request",
+            "tier=1",
+            "--format",
+            "json",
+        ]);
+        (r.code, json_of(&r))
+    };
+    let (code, v) = preview("public");
+    assert_eq!(code, 0);
+    assert_eq!(
+        allowed_rows(&v),
+        ["cloud/chat", "zdr/chat", "clinic/chat", "lab/experimental"]
+    );
+    assert_eq!(
+        v["request"],
+        serde_json::json!({
+            "attributes": {"data_class": "public", "team": "research", "tier": 1},
+            "missing": [],
+        })
+    );
+    let (_, v) = preview("phi");
+    assert_eq!(allowed_rows(&v), ["clinic/chat", "lab/experimental"]);
+    let cloud = &v["rows"][0];
+    assert_eq!(cloud["id"], "cloud/chat");
+    assert_eq!(cloud["failures"][0]["text"], "require hipaa");
+    assert_eq!(
+        cloud["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+
+    let route = |class: &str| {
+        eligo(&[
+            "route",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--model",
+            "chat",
+            "--request",
+            &format!("data_class={class}"),
+        ])
+    };
+    let r = route("public");
+    expect_code(&r, 0);
+    has(
+        &r.stdout,
+        "route to, in order:\n  1. cloud/chat\n  2. zdr/chat\n  3. clinic/chat\n",
+    );
+    let r = route("phi");
+    expect_code(&r, 0);
+    has(&r.stdout, "route to, in order:\n  1. clinic/chat\n\n");
+    has(
+        &r.stdout,
+        "request: data_class=\"phi\"; not given: team, tier (the `when` blocks that read them apply)\n",
+    );
+    has(
+        &r.stdout,
+        "    require zero_data_retention  false    because of: zero_data_retention  applies because request.data_class in [\"pii\", \"phi\"]\n",
+    );
+}
+
+#[test]
+fn a_request_that_does_not_say_gets_the_strictest_verdict() {
+    // Without `request.data_class` every block that reads it applies: the
+    // PHI requirements too.
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "zdr/chat",
+        "--request",
+        "team=research",
+    ]);
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "  request: team=\"research\"; not given: data_class, tier (the `when` blocks that read them apply)\n",
+    );
+    has(
+        &r.stdout,
+        "  require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"] may hold (request.data_class not given)\n",
+    );
+
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let v = json_of(&r);
+    assert_eq!(allowed_rows(&v), ["clinic/chat"]);
+    assert_eq!(
+        v["request"]["missing"],
+        serde_json::json!(["data_class", "team", "tier"])
+    );
+    let lab = &v["rows"][3];
+    assert_eq!(
+        lab["failures"][0]["condition"],
+        r#"request.team != "research""#
+    );
+    assert_eq!(lab["failures"][0]["value"], "unknown");
+
+    let r = eligo(&[
+        "route",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--pin",
+        "zdr/chat",
+        "--request",
+        "kind=chat",
+    ]);
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "request: not read by the policy: kind=\"chat\"; not given: data_class, team, tier (the `when` blocks that read them apply)\n",
+    );
+    let r = eligo(&[
+        "route",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--pin",
+        "zdr/chat",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    assert_eq!(v["outcome"], "blocked");
+    assert_eq!(
+        v["event"]["request"]["missing"],
+        serde_json::json!(["data_class", "team", "tier"])
+    );
+    assert_eq!(
+        v["candidates"][0]["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+}
+
+#[test]
+fn bad_request_attributes_exit_2_with_a_diagnostic() {
+    let base = |cmd: &str| -> Vec<String> {
+        let mut args = vec![cmd, REQUEST_POLICY, "--catalog", REQUEST_CATALOG];
+        match cmd {
+            "check" => args.extend(["--target", "zdr/chat"]),
+            "route" => args.extend(["--model", "chat"]),
+            _ => {}
+        }
+        args.into_iter().map(str::to_string).collect()
+    };
+    for cmd in ["check", "preview", "route"] {
+        let run = |extra: &[&str]| {
+            let mut args = base(cmd);
+            args.extend(extra.iter().map(|s| s.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            eligo(&args)
+        };
+        let r = run(&["--request", "data_clas=phi"]);
+        expect_code(&r, 2);
+        assert_eq!(r.stdout, "", "{cmd}");
+        has(
+            &r.stderr,
+            "error[request/unknown-attribute]: unknown request attribute `request.data_clas`\n  = help: did you mean `request.data_class`?\n",
+        );
+        let r = run(&["--request", "tier=high"]);
+        expect_code(&r, 2);
+        has(
+            &r.stderr,
+            "error[request/invalid-value]: `request.tier` is a number request attribute; `high` is not a whole number",
+        );
+        let r = run(&["--request", "tier"]);
+        expect_code(&r, 2);
+        has(&r.stderr, "error[request/invalid-attribute]");
+        let r = run(&["--request", "tier=1", "--request", "request.tier=2"]);
+        expect_code(&r, 2);
+        has(&r.stderr, "`request.tier` is given twice with --request");
+    }
+    // A policy's own request attribute is not known to another policy.
+    let r = eligo(&[
+        "check",
+        "policies/soc2.pol",
+        "--target",
+        r#"{"provider": "a", "model": "m", "attributes": {"soc2": true}}"#,
+        "--request",
+        "tier=1",
+    ]);
+    expect_code(&r, 2);
+    has(&r.stderr, "unknown request attribute `request.tier`");
+}
+
+#[test]
+fn request_attribute_values_are_escaped_in_human_output() {
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "clinic/chat",
+        "--request",
+        "team=x\r\x1b[2Kresearch\u{202e}",
+    ]);
+    expect_code(&r, 0);
+    shows_safely(&r);
+    has(
+        &r.stdout,
+        r#"request: team="x\r\u{1b}[2Kresearch\u{202e}"; not given"#,
+    );
+}
+
 // ------------------------------------------------------------------ diff
 
 #[test]
