@@ -1159,6 +1159,137 @@ fn bad_request_attributes_exit_2_with_a_diagnostic() {
 }
 
 #[test]
+fn preview_request_matrix_shows_a_column_for_each_value() {
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request",
+        "team=research",
+        "--request-matrix",
+        "data_class=public,pii,phi",
+    ]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "policy `request-aware` on `tests/data/request/catalog.json`, a column for each value of request.data_class
+request: data_class=<column>, team=\"research\"; not given: tier (the `when` blocks that read it apply)
+
+TARGET            public   pii      phi
+cloud/chat        allowed  blocked  blocked
+zdr/chat          allowed  allowed  blocked
+clinic/chat       allowed  allowed  allowed
+lab/experimental  allowed  allowed  allowed
+
+allowed           4 of 4   3 of 4   2 of 4
+"
+    );
+
+    // JSON: one preview a value, the value typed by the schema.
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request",
+        "data_class=phi",
+        "--request-matrix",
+        "team=research,ops",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let v = json_of(&r);
+    assert_eq!(v["attribute"], "team");
+    let columns = v["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 2);
+    assert_eq!(columns[0]["value"], "research");
+    assert_eq!(
+        allowed_rows(&columns[0]["preview"]),
+        ["clinic/chat", "lab/experimental"]
+    );
+    assert_eq!(columns[1]["value"], "ops");
+    assert_eq!(allowed_rows(&columns[1]["preview"]), ["clinic/chat"]);
+    assert_eq!(
+        columns[1]["preview"]["request"]["attributes"],
+        serde_json::json!({"data_class": "phi", "team": "ops"})
+    );
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request-matrix",
+        "tier=1,3",
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&r);
+    assert_eq!(v["columns"][1]["value"], 3);
+
+    // Exit status 1: a value whose request can reach no target shown.
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--model",
+        "experimental",
+        "--request-matrix",
+        "team=research,ops",
+    ]);
+    expect_code(&r, 1);
+    has(&r.stdout, "lab/experimental  allowed   blocked\n");
+    has(&r.stdout, "allowed           1 of 1    0 of 1\n");
+}
+
+#[test]
+fn preview_request_matrix_errors_exit_2() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["preview", REQUEST_POLICY, "--catalog", REQUEST_CATALOG];
+        args.extend(extra);
+        eligo(&args)
+    };
+    for (extra, message) in [
+        (
+            &["--request-matrix", "data_class"][..],
+            "error: --request-matrix `data_class` is not NAME=VALUE,VALUE,...",
+        ),
+        (
+            &["--request-matrix", "data_class=phi,phi"],
+            "error: --request-matrix gives the value \"phi\" of `request.data_class` twice",
+        ),
+        (
+            &["--request-matrix", "data_class=phi,"],
+            "error: --request-matrix `data_class=phi,` has an empty value",
+        ),
+        (
+            &["--request-matrix", "tier=1,high"],
+            "error[request/invalid-value]: `request.tier` is a number request attribute; `high` is not a whole number",
+        ),
+        (
+            &["--request-matrix", "data_clas=pii,phi"],
+            "error[request/unknown-attribute]: unknown request attribute `request.data_clas`\n  = help: did you mean `request.data_class`?",
+        ),
+        (
+            &[
+                "--request",
+                "data_class=pii",
+                "--request-matrix",
+                "request.data_class=pii,phi",
+            ],
+            "error: `request.data_class` is given with both --request and --request-matrix",
+        ),
+    ] {
+        let r = run(extra);
+        expect_code(&r, 2);
+        assert_eq!(r.stdout, "", "{extra:?}");
+        has(&r.stderr, message);
+    }
+}
+
+#[test]
 fn request_attribute_values_are_escaped_in_human_output() {
     let r = eligo(&[
         "check",

@@ -449,6 +449,13 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
         Ok(x) => x,
         Err(s) => return s,
     };
+    if let Some(spec) = &a.request_matrix {
+        let (name, values) = match request_matrix(cx, &[&policy], spec, &attrs) {
+            Ok(x) => x,
+            Err(s) => return s,
+        };
+        return preview_matrix(cx, a, &policy, &catalog, &attrs, &name, &values);
+    }
     let p = eligo::preview_for(&policy, &catalog, a.model.as_deref(), &attrs, a.opts.date);
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&preview_json(&p, &policy, &attrs))),
@@ -532,6 +539,178 @@ fn preview_json(p: &eligo::Preview, policy: &Policy, attrs: &RequestAttrs) -> se
         map.insert("request".to_string(), request_json(&[policy], attrs));
     }
     value
+}
+
+/// `--request-matrix NAME=VALUE,VALUE,...`: the attribute's bare name and
+/// its values, each typed as `--request NAME=VALUE` would be. An empty or
+/// repeated value, or NAME also given with `--request`, is a usage error.
+fn request_matrix(
+    cx: &mut Ctx,
+    policies: &[&Policy],
+    spec: &str,
+    attrs: &RequestAttrs,
+) -> Result<(String, Vec<Value>), Status> {
+    let Some((name, list)) = spec.split_once('=') else {
+        return Err(cx.usage(&format!(
+            "--request-matrix `{spec}` is not NAME=VALUE,VALUE,... (e.g. data_class=public,pii,phi)"
+        )));
+    };
+    let mut bare = None;
+    let mut values: Vec<Value> = Vec::new();
+    for item in list.split(',') {
+        if item.trim().is_empty() {
+            return Err(cx.usage(&format!("--request-matrix `{spec}` has an empty value")));
+        }
+        let (n, value) =
+            request_attr(policies, &format!("{name}={item}")).map_err(|e| cx.error(&e))?;
+        if values.contains(&value) {
+            return Err(cx.usage(&format!(
+                "--request-matrix gives the value {value} of `request.{n}` twice"
+            )));
+        }
+        bare = Some(n);
+        values.push(value);
+    }
+    let Some(name) = bare else {
+        return Err(cx.usage(&format!("--request-matrix `{spec}` gives no value")));
+    };
+    if attrs.get(&name).is_some() {
+        return Err(cx.usage(&format!(
+            "`request.{name}` is given with both --request and --request-matrix"
+        )));
+    }
+    Ok((name, values))
+}
+
+/// `eligo preview --request-matrix`: a column a value of one request
+/// attribute, each target allowed or blocked for a request with that value
+/// and `attrs`. Exit status 1 when some value's request can reach no
+/// target shown.
+fn preview_matrix(
+    cx: &mut Ctx,
+    a: &PreviewArgs,
+    policy: &Policy,
+    catalog: &Catalog,
+    attrs: &RequestAttrs,
+    name: &str,
+    values: &[Value],
+) -> Status {
+    let columns: Vec<(&Value, RequestAttrs, eligo::Preview)> = values
+        .iter()
+        .map(|v| {
+            let with = attrs.clone().with(name, v.clone());
+            let p = eligo::preview_for(policy, catalog, a.model.as_deref(), &with, a.opts.date);
+            (v, with, p)
+        })
+        .collect();
+    match a.opts.format {
+        Format::Json => {
+            let columns: Vec<serde_json::Value> = columns
+                .iter()
+                .map(|(v, with, p)| {
+                    serde_json::json!({
+                        "value": v,
+                        "preview": preview_json(p, policy, with),
+                    })
+                })
+                .collect();
+            cx.out.push_str(&json(&serde_json::json!({
+                "policy": policy.display_name(),
+                "attribute": name,
+                "columns": columns,
+            })));
+        }
+        Format::Human => matrix_human(cx, a, policy, attrs, name, &columns),
+    }
+    if columns.iter().all(|(_, _, p)| p.allowed > 0) {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+fn matrix_human(
+    cx: &mut Ctx,
+    a: &PreviewArgs,
+    policy: &Policy,
+    attrs: &RequestAttrs,
+    name: &str,
+    columns: &[(&Value, RequestAttrs, eligo::Preview)],
+) {
+    let scope = match &a.model {
+        Some(m) => format!(" for model `{}`", esc(m)),
+        None => String::new(),
+    };
+    cx.out.push_str(&format!(
+        "policy `{}` on `{}`{scope}, a column for each value of request.{}\n",
+        esc(policy.display_name()),
+        esc(&a.catalog),
+        esc(name)
+    ));
+    if let Some(line) = request_line_for(&[policy], attrs, Some(name)) {
+        cx.out.push_str(&format!("{line}\n"));
+    }
+    cx.out.push('\n');
+    // Every column lists the same targets, in catalog order.
+    let rows: &[eligo::PreviewRow] = columns.first().map_or(&[], |(_, _, p)| &p.rows);
+    let label = "allowed";
+    let id_width = rows
+        .iter()
+        .map(|r| esc(&r.id).chars().count())
+        .chain([6, label.len()])
+        .max()
+        .unwrap_or(6);
+    let heads: Vec<String> = columns
+        .iter()
+        .map(|(v, _, _)| match v {
+            Value::Text(t) => esc(t).into_owned(),
+            other => other.to_string(),
+        })
+        .collect();
+    let counts: Vec<String> = columns
+        .iter()
+        .map(|(_, _, p)| format!("{} of {}", p.allowed, p.rows.len()))
+        .collect();
+    let widths: Vec<usize> = heads
+        .iter()
+        .zip(&counts)
+        .map(|(h, c)| h.chars().count().max(c.len()).max(label.len()))
+        .collect();
+    let cell = |text: &str, width: usize| {
+        format!(
+            "{text}{}",
+            " ".repeat(width.saturating_sub(text.chars().count()))
+        )
+    };
+    let mut head = cell("TARGET", id_width);
+    for (h, w) in heads.iter().zip(&widths) {
+        head.push_str("  ");
+        head.push_str(&cell(h, *w));
+    }
+    cx.out
+        .push_str(&format!("{}\n", paint(cx.color, "1", head.trim_end())));
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = cell(&esc(&row.id), id_width);
+        for ((_, _, p), w) in columns.iter().zip(&widths) {
+            let allowed = p.rows.get(i).is_some_and(|r| r.allowed);
+            let (word, code) = if allowed {
+                ("allowed", "1;32")
+            } else {
+                ("blocked", "1;31")
+            };
+            line.push_str("  ");
+            line.push_str(&paint(cx.color, code, word));
+            line.push_str(&" ".repeat(w.saturating_sub(word.len())));
+        }
+        cx.out.push_str(line.trim_end());
+        cx.out.push('\n');
+    }
+    let mut line = cell(label, id_width);
+    for (c, w) in counts.iter().zip(&widths) {
+        line.push_str("  ");
+        line.push_str(&cell(c, *w));
+    }
+    cx.out.push_str(&format!("\n{}\n", line.trim_end()));
 }
 
 fn load_pair(cx: &mut Ctx, policy: &str, catalog: &str) -> Result<(Policy, Catalog), Status> {
@@ -772,16 +951,34 @@ fn request_json(policies: &[&Policy], attrs: &RequestAttrs) -> serde_json::Value
 /// policies do not read, and those they read that were not given. `None`
 /// when no attribute is given and the policies read none.
 fn request_line(policies: &[&Policy], attrs: &RequestAttrs) -> Option<String> {
+    request_line_for(policies, attrs, None)
+}
+
+/// [`request_line`] for a request whose attribute `column` (a bare name)
+/// takes a column's value: `NAME=<column>`.
+fn request_line_for(
+    policies: &[&Policy],
+    attrs: &RequestAttrs,
+    column: Option<&str>,
+) -> Option<String> {
     let read = read_request_attributes(policies);
-    let missing = missing_request_attributes(policies, attrs);
-    if attrs.is_empty() && read.is_empty() {
+    let missing: Vec<String> = missing_request_attributes(policies, attrs)
+        .into_iter()
+        .filter(|n| Some(n.as_str()) != column)
+        .collect();
+    if attrs.is_empty() && read.is_empty() && column.is_none() {
         return None;
     }
     let shown = |(n, v): (&str, &Value)| format!("{n}={v}");
-    let used: Vec<String> = attrs
-        .iter()
-        .filter(|(n, _)| read.iter().any(|r| r == n))
-        .map(shown)
+    let used: Vec<String> = column
+        .map(|n| format!("{n}=<column>"))
+        .into_iter()
+        .chain(
+            attrs
+                .iter()
+                .filter(|(n, _)| read.iter().any(|r| r == n))
+                .map(shown),
+        )
         .collect();
     let unread: Vec<String> = attrs
         .iter()

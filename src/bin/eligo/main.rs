@@ -66,7 +66,8 @@ Examples:
 Examples:
   eligo preview policies/regulated-routing.pol --catalog policies/catalog.json
   eligo preview policies/hipaa.pol --catalog policies/catalog.json --model gpt-4o --format json
-  eligo preview POLICY --catalog CATALOG --request data_class=phi")]
+  eligo preview POLICY --catalog CATALOG --request data_class=phi
+  eligo preview POLICY --catalog CATALOG --request team=research --request-matrix data_class=public,pii,phi")]
     Preview(PreviewArgs),
     /// Route one request: the targets it may go to, or the 403 answer and security event
     #[command(after_help = "\
@@ -190,6 +191,11 @@ struct PreviewArgs {
     model: Option<String>,
     #[command(flatten)]
     request: RequestOpts,
+    /// One request attribute and several values, NAME=VALUE,VALUE,...: a
+    /// column a value, each target allowed or blocked for a request with
+    /// that value (and the --request attributes).
+    #[arg(long, value_name = "NAME=VALUES")]
+    request_matrix: Option<String>,
     #[command(flatten)]
     opts: EvalOpts,
 }
