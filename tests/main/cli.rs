@@ -1290,6 +1290,100 @@ fn preview_request_matrix_errors_exit_2() {
 }
 
 #[test]
+fn test_files_give_request_attributes_per_case() {
+    let r = eligo(&["test", "tests/data/request/request-aware.toml"]);
+    expect_code(&r, 0);
+    has(
+        &r.stdout,
+        "ok  tests/data/request/request-aware.toml (policy `request-aware`): 8 passed, 0 failed\n",
+    );
+
+    // The same target passes for one request and fails for another.
+    let policy = repo_path(REQUEST_POLICY);
+    let tests = Scratch::new(
+        "request-cases.toml",
+        &format!(
+            r#"policy = {:?}
+
+[[case]]
+name = "pii"
+target = {{ provider = "zdr", model = "chat", attributes = {{ soc2 = true, zero_data_retention = true }} }}
+request = {{ data_class = "pii", team = "research", tier = 1 }}
+expect = "allow"
+
+[[case]]
+name = "phi"
+target = {{ provider = "zdr", model = "chat", attributes = {{ soc2 = true, zero_data_retention = true }} }}
+request = {{ data_class = "phi", team = "research", tier = 1 }}
+expect = "allow"
+"#,
+            policy.to_str().unwrap()
+        ),
+    );
+    let r = eligo(&["test", tests.path()]);
+    expect_code(&r, 1);
+    has(&r.stdout, "1 passed, 1 failed\n");
+    has(
+        &r.stdout,
+        "  ✗ phi: target `zdr/chat`, request data_class=\"phi\", team=\"research\", tier=1\n      expected allow, got block\n      blocked by:\n        require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"]\n",
+    );
+    let r = eligo(&["test", tests.path(), "--format", "json"]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    let phi = &v[0]["outcomes"][1];
+    assert_eq!(
+        phi["request"],
+        serde_json::json!({"data_class": "phi", "team": "research", "tier": 1})
+    );
+    assert_eq!(
+        phi["verdict"]["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+}
+
+#[test]
+fn test_files_with_bad_request_attributes_cannot_run() {
+    let policy = repo_path(REQUEST_POLICY);
+    let case = |request: &str| {
+        Scratch::new(
+            "bad-request.toml",
+            &format!(
+                "policy = {:?}\n\n[[case]]\nname = \"phi\"\ntarget = {{ provider = \"a\", model = \"m\" }}\n{request}\nexpect = \"block\"\n",
+                policy.to_str().unwrap()
+            ),
+        )
+    };
+    for (request, message) in [
+        (
+            r#"request = { data_clas = "phi" }"#,
+            "case #1 (\"phi\"): `request`: unknown request attribute `request.data_clas`; did you mean `request.data_class`?",
+        ),
+        (
+            r#"request = { tier = "3" }"#,
+            "case #1 (\"phi\"): `request`: `request.tier` is a number request attribute and must be a whole number, found the string \"3\"",
+        ),
+        (
+            r#"request = { data_class = 3 }"#,
+            "case #1 (\"phi\"): `request`: `request.data_class` is a text request attribute and must be a string, found the number 3",
+        ),
+        (
+            r#"request = { team = "a", "request.team" = "b" }"#,
+            "case #1 (\"phi\"): `request` gives `request.team` twice",
+        ),
+        (
+            r#"request = "phi""#,
+            "case #1 (\"phi\"): `request` must be a table of request attributes",
+        ),
+    ] {
+        let file = case(request);
+        let r = eligo(&["test", file.path()]);
+        expect_code(&r, 2);
+        has(&r.stderr, "error[test/invalid-file]");
+        has(&r.stderr, &format!("`{}`, {message}", file.path()));
+    }
+}
+
+#[test]
 fn request_attribute_values_are_escaped_in_human_output() {
     let r = eligo(&[
         "check",

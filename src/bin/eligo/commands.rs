@@ -263,8 +263,15 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
                     bad
                 ));
                 for o in r.failures() {
+                    let request = if o.request.is_empty() {
+                        String::new()
+                    } else {
+                        let given: Vec<String> =
+                            o.request.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                        format!(", request {}", esc(&given.join(", ")))
+                    };
                     cx.out.push_str(&format!(
-                        "  {} {}: target `{}`\n",
+                        "  {} {}: target `{}`{request}\n",
                         paint(cx.color, "1;31", "✗"),
                         esc(&o.case),
                         esc(&o.target)
