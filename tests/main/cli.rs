@@ -951,6 +951,31 @@ fn request_attributes_change_what_check_preview_and_route_decide() {
         &r.stdout,
         "  require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"]\n",
     );
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "zdr/chat",
+        "--request",
+        "data_class=phi",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(
+        v["request"],
+        serde_json::json!({"attributes": {"data_class": "phi"}, "missing": ["team", "tier"]})
+    );
+    assert_eq!(v["failures"][0]["text"], "require hipaa");
+    assert_eq!(
+        v["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+    assert_eq!(v["failures"][0]["attributes"], serde_json::json!(["hipaa"]));
 
     let preview = |class: &str| {
         let r = eligo(&[
