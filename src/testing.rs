@@ -17,11 +17,22 @@
 //! expect = "block"
 //! failing = ["require !trains_on_prompts", "max_retention_days 0"]   # optional
 //! unknown = ["trains_on_prompts", "retention_days"]                  # optional
+//!
+//! [[case]]
+//! target = "onprem/llama-3.3-70b"
+//! request = { data_class = "phi", team = "research" }   # optional: the request's attributes
+//! expect = "allow"
 //! ```
 //!
 //! A case names its targets with `target` (one) or `targets` (a list); each
 //! is a catalog id or an inline target in the JSON shape of the catalog
-//! format. `expect` is `"allow"` or `"block"`. A blocking case may pin why:
+//! format. `request` gives the attributes of the request the targets are
+//! judged for (see [`Policy::evaluate_for`]): request attributes of the
+//! policy's schema, by name with or without their `request.` prefix,
+//! valued by a TOML string (text), integer (number) or boolean (flag). An
+//! attribute not given is unknown, so the `when` blocks that read it apply;
+//! a case without `request` is judged for a request that gives none.
+//! `expect` is `"allow"` or `"block"`. A blocking case may pin why:
 //! `failing` lists exactly the requirements that must fail (written as in
 //! the policy; they are compared in canonical form, so spacing and `not`
 //! versus `!` do not matter) and `unknown` exactly the undeclared attributes
@@ -46,8 +57,10 @@ use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::eval::Verdict;
 use crate::files::read_text;
 use crate::policy::Policy;
+use crate::request::RequestAttrs;
+use crate::schema::{AttrKind, REQUEST_PREFIX, Schema, is_request_attribute, suggest};
 use crate::syntax;
-use crate::target::Target;
+use crate::target::{Target, Value};
 use crate::time::Date;
 
 /// Largest test file accepted, in bytes (4 MiB). A test file is TOML, read
@@ -86,6 +99,9 @@ pub struct Case {
     pub name: String,
     /// The targets the case checks.
     pub targets: Vec<Target>,
+    /// The attributes of the request the targets are judged for (none
+    /// given: every `when` block that reads one applies).
+    pub request: RequestAttrs,
     /// The verdict each must get.
     pub expect: Expect,
     /// Exactly the requirements that must fail (canonical text), if pinned.
@@ -114,6 +130,8 @@ pub struct Outcome {
     pub case: String,
     /// The target's id.
     pub target: String,
+    /// The attributes of the request it was judged for.
+    pub request: RequestAttrs,
     /// The expected verdict.
     pub expected: Expect,
     /// The policy's verdict, with its reasons.
@@ -176,6 +194,41 @@ impl Suite {
     /// let report = suite.run();
     /// let failed: Vec<_> = report.failures().collect();
     /// assert_eq!(failed[0].mismatches, ["expected allow, got block"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A case's `request` gives the request's attributes, typed by TOML and
+    /// checked against the policy's schema:
+    ///
+    /// ```
+    /// use eligo::testing::Suite;
+    /// let dir = std::path::Path::new("tests/data/request");
+    /// let suite = Suite::from_str_in(r#"
+    /// policy = "request-aware.pol"
+    /// catalog = "catalog.json"
+    /// [[case]]
+    /// target = "zdr/chat"
+    /// request = { data_class = "pii", team = "research", tier = 1 }
+    /// expect = "allow"
+    /// [[case]]
+    /// target = "zdr/chat"
+    /// request.data_class = "phi"
+    /// expect = "block"
+    /// "#, "t.toml", dir)?;
+    /// assert!(suite.run().passed());
+    ///
+    /// let err = Suite::from_str_in(r#"
+    /// policy = "request-aware.pol"
+    /// [[case]]
+    /// target = { provider = "a", model = "m" }
+    /// request = { data_clas = "phi", tier = "3" }
+    /// expect = "block"
+    /// "#, "t.toml", dir).unwrap_err();
+    /// let messages: Vec<&str> = err.diagnostics().iter().map(|d| d.message()).collect();
+    /// assert_eq!(messages, [
+    ///     "`t.toml`, case #1: `request`: unknown request attribute `request.data_clas`; did you mean `request.data_class`?",
+    ///     "`t.toml`, case #1: `request`: `request.tier` is a number request attribute and must be a whole number, found the string \"3\"",
+    /// ]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_str_in(text: &str, name: &str, base: &Path) -> Result<Suite, Error> {
@@ -268,8 +321,9 @@ impl Suite {
             }
         };
         let mut read = Vec::with_capacity(cases.len());
+        let schema = policy.as_ref().map(Policy::schema);
         for (i, c) in cases.iter().enumerate() {
-            if let Some(case) = read_case(c, i, name, catalog.as_ref(), &mut problems) {
+            if let Some(case) = read_case(c, i, name, catalog.as_ref(), schema, &mut problems) {
                 read.push(case);
             }
         }
@@ -306,11 +360,12 @@ impl Suite {
         let mut outcomes = Vec::new();
         for case in &self.cases {
             for t in &case.targets {
-                let verdict = self.policy.evaluate_at(t, self.date);
+                let verdict = self.policy.evaluate_for(t, &case.request, self.date);
                 let mismatches = check(case, &verdict);
                 outcomes.push(Outcome {
                     case: case.name.clone(),
                     target: t.id().to_string(),
+                    request: case.request.clone(),
                     expected: case.expect,
                     verdict,
                     mismatches,
@@ -382,11 +437,14 @@ fn list(items: &BTreeSet<String>) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// `schema`: the policy's, to read `request` against (`None` when the
+/// file names no policy, an error reported already).
 fn read_case(
     v: &J,
     i: usize,
     file: &str,
     catalog: Option<&Catalog>,
+    schema: Option<&Schema>,
     problems: &mut Vec<String>,
 ) -> Option<Case> {
     let at = format!("`{file}`, case #{}", i + 1);
@@ -411,12 +469,39 @@ fn read_case(
         _ => at,
     };
     for key in obj.keys() {
-        if !["name", "target", "targets", "expect", "failing", "unknown"].contains(&key.as_str()) {
+        if ![
+            "name", "target", "targets", "request", "expect", "failing", "unknown",
+        ]
+        .contains(&key.as_str())
+        {
             problems.push(format!(
-                "{at}: unknown key `{key}` (expected `name`, `target`, `targets`, `expect`, `failing` or `unknown`)"
+                "{at}: unknown key `{key}` (expected `name`, `target`, `targets`, `request`, `expect`, `failing` or `unknown`)"
             ));
         }
     }
+    let request = match (obj.get("request"), schema) {
+        (None, _) | (Some(_), None) => RequestAttrs::new(),
+        (Some(J::Object(given)), Some(schema)) => {
+            let mut attrs = RequestAttrs::new();
+            for (key, value) in given {
+                match request_attr(schema, key, value) {
+                    Ok((bare, _)) if attrs.get(&bare).is_some() => problems.push(format!(
+                        "{at}: `request` gives `{REQUEST_PREFIX}{bare}` twice"
+                    )),
+                    Ok((bare, value)) => attrs.set(bare, value),
+                    Err(m) => problems.push(format!("{at}: `request`: {m}")),
+                }
+            }
+            attrs
+        }
+        (Some(other), Some(_)) => {
+            problems.push(format!(
+                "{at}: `request` must be a table of request attributes, such as {{ data_class = \"phi\" }}, found {}",
+                describe(other)
+            ));
+            RequestAttrs::new()
+        }
+    };
     let specs: Vec<&J> = match (obj.get("target"), obj.get("targets")) {
         (Some(t), None) => vec![t],
         (None, Some(J::Array(ts))) if !ts.is_empty() => ts.iter().collect(),
@@ -510,10 +595,48 @@ fn read_case(
     (problems.len() == before).then_some(Case {
         name,
         targets,
+        request,
         expect,
         failing,
         unknown,
     })
+}
+
+/// One entry of a case's `request` table: the attribute's bare name and its
+/// value, which must be a request attribute of `schema` valued by a TOML
+/// value of its kind; else what is wrong.
+fn request_attr(schema: &Schema, key: &str, value: &J) -> Result<(String, Value), String> {
+    let bare = key.strip_prefix(REQUEST_PREFIX).unwrap_or(key);
+    let full = format!("{REQUEST_PREFIX}{bare}");
+    let Some(def) = schema.get(&full) else {
+        let known = schema
+            .attributes()
+            .map(|a| a.name())
+            .filter(|n| is_request_attribute(n));
+        let hint = suggest(&full, known)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(format!("unknown request attribute `{full}`{hint}"));
+    };
+    let typed = match (def.kind(), value) {
+        (AttrKind::Text, J::String(s)) => Some(Value::from(s.as_str())),
+        (AttrKind::Flag, J::Bool(b)) => Some(Value::Flag(*b)),
+        (AttrKind::Number, J::Number(n)) => n.as_i64().map(Value::Number),
+        _ => None,
+    };
+    let want = match def.kind() {
+        AttrKind::Text => "a string",
+        AttrKind::Flag => "true or false",
+        AttrKind::Number => "a whole number",
+    };
+    match typed {
+        Some(v) => Ok((bare.to_string(), v)),
+        None => Err(format!(
+            "`{full}` is a {} request attribute and must be {want}, found {}",
+            def.kind(),
+            describe(value)
+        )),
+    }
 }
 
 fn strings(

@@ -905,6 +905,529 @@ fn route_request_errors_exit_2() {
     );
 }
 
+// ------------------------------------------------------------------ request attributes
+
+/// A policy with `when` blocks over `request.data_class`, `request.team`
+/// and the custom number `request.tier`, and a catalog whose chat targets
+/// pass for fewer data classes one after the other.
+const REQUEST_POLICY: &str = "tests/data/request/request-aware.pol";
+const REQUEST_CATALOG: &str = "tests/data/request/catalog.json";
+
+fn json_of(r: &Run) -> serde_json::Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+}
+
+/// The ids of the allowed rows of a preview's JSON.
+fn allowed_rows(preview: &serde_json::Value) -> Vec<String> {
+    preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["allowed"] == true)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn request_attributes_change_what_check_preview_and_route_decide() {
+    let check = |class: &str| {
+        eligo(&[
+            "check",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--target",
+            "zdr/chat",
+            "--request",
+            &format!("data_class={class}"),
+        ])
+    };
+    let r = check("pii");
+    expect_code(&r, 0);
+    has(&r.stdout, "allow  zdr/chat  (policy `request-aware`)\n");
+    let r = check("phi");
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "  require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"]\n",
+    );
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "zdr/chat",
+        "--request",
+        "data_class=phi",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    assert_eq!(v["allowed"], false);
+    assert_eq!(
+        v["request"],
+        serde_json::json!({"attributes": {"data_class": "phi"}, "missing": ["team", "tier"]})
+    );
+    assert_eq!(v["failures"][0]["text"], "require hipaa");
+    assert_eq!(
+        v["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+    assert_eq!(v["failures"][0]["attributes"], serde_json::json!(["hipaa"]));
+
+    let preview = |class: &str| {
+        let r = eligo(&[
+            "preview",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--request",
+            &format!("request.data_class={class}"),
+            "--request",
+            "team=research",
+            "--request",
+            "tier=1",
+            "--format",
+            "json",
+        ]);
+        (r.code, json_of(&r))
+    };
+    let (code, v) = preview("public");
+    assert_eq!(code, 0);
+    assert_eq!(
+        allowed_rows(&v),
+        ["cloud/chat", "zdr/chat", "clinic/chat", "lab/experimental"]
+    );
+    assert_eq!(
+        v["request"],
+        serde_json::json!({
+            "attributes": {"data_class": "public", "team": "research", "tier": 1},
+            "missing": [],
+        })
+    );
+    let (_, v) = preview("phi");
+    assert_eq!(allowed_rows(&v), ["clinic/chat", "lab/experimental"]);
+    let cloud = &v["rows"][0];
+    assert_eq!(cloud["id"], "cloud/chat");
+    assert_eq!(cloud["failures"][0]["text"], "require hipaa");
+    assert_eq!(
+        cloud["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+
+    let route = |class: &str| {
+        eligo(&[
+            "route",
+            REQUEST_POLICY,
+            "--catalog",
+            REQUEST_CATALOG,
+            "--model",
+            "chat",
+            "--request",
+            &format!("data_class={class}"),
+        ])
+    };
+    let r = route("public");
+    expect_code(&r, 0);
+    has(
+        &r.stdout,
+        "route to, in order:\n  1. cloud/chat\n  2. zdr/chat\n  3. clinic/chat\n",
+    );
+    let r = route("phi");
+    expect_code(&r, 0);
+    has(&r.stdout, "route to, in order:\n  1. clinic/chat\n\n");
+    has(
+        &r.stdout,
+        "request: data_class=\"phi\"; not given: team, tier (the `when` blocks that read them apply)\n",
+    );
+    has(
+        &r.stdout,
+        "    require zero_data_retention  false    because of: zero_data_retention  applies because request.data_class in [\"pii\", \"phi\"]\n",
+    );
+}
+
+#[test]
+fn a_request_that_does_not_say_gets_the_strictest_verdict() {
+    // Without `request.data_class` every block that reads it applies: the
+    // PHI requirements too.
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "zdr/chat",
+        "--request",
+        "team=research",
+    ]);
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "  request: team=\"research\"; not given: data_class, tier (the `when` blocks that read them apply)\n",
+    );
+    has(
+        &r.stdout,
+        "  require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"] may hold (request.data_class not given)\n",
+    );
+
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let v = json_of(&r);
+    assert_eq!(allowed_rows(&v), ["clinic/chat"]);
+    assert_eq!(
+        v["request"]["missing"],
+        serde_json::json!(["data_class", "team", "tier"])
+    );
+    let lab = &v["rows"][3];
+    assert_eq!(
+        lab["failures"][0]["condition"],
+        r#"request.team != "research""#
+    );
+    assert_eq!(lab["failures"][0]["value"], "unknown");
+
+    let r = eligo(&[
+        "route",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--pin",
+        "zdr/chat",
+        "--request",
+        "kind=chat",
+    ]);
+    expect_code(&r, 1);
+    has(
+        &r.stdout,
+        "request: not read by the policy: kind=\"chat\"; not given: data_class, team, tier (the `when` blocks that read them apply)\n",
+    );
+    let r = eligo(&[
+        "route",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--pin",
+        "zdr/chat",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    assert_eq!(v["outcome"], "blocked");
+    assert_eq!(
+        v["event"]["request"]["missing"],
+        serde_json::json!(["data_class", "team", "tier"])
+    );
+    assert_eq!(
+        v["candidates"][0]["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+}
+
+#[test]
+fn bad_request_attributes_exit_2_with_a_diagnostic() {
+    let base = |cmd: &str| -> Vec<String> {
+        let mut args = vec![cmd, REQUEST_POLICY, "--catalog", REQUEST_CATALOG];
+        match cmd {
+            "check" => args.extend(["--target", "zdr/chat"]),
+            "route" => args.extend(["--model", "chat"]),
+            _ => {}
+        }
+        args.into_iter().map(str::to_string).collect()
+    };
+    for cmd in ["check", "preview", "route"] {
+        let run = |extra: &[&str]| {
+            let mut args = base(cmd);
+            args.extend(extra.iter().map(|s| s.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            eligo(&args)
+        };
+        let r = run(&["--request", "data_clas=phi"]);
+        expect_code(&r, 2);
+        assert_eq!(r.stdout, "", "{cmd}");
+        has(
+            &r.stderr,
+            "error[request/unknown-attribute]: unknown request attribute `request.data_clas`\n  = help: did you mean `request.data_class`?\n",
+        );
+        let r = run(&["--request", "tier=high"]);
+        expect_code(&r, 2);
+        has(
+            &r.stderr,
+            "error[request/invalid-value]: `request.tier` is a number request attribute; `high` is not a whole number",
+        );
+        let r = run(&["--request", "tier"]);
+        expect_code(&r, 2);
+        has(&r.stderr, "error[request/invalid-attribute]");
+        let r = run(&["--request", "tier=1", "--request", "request.tier=2"]);
+        expect_code(&r, 2);
+        has(&r.stderr, "`request.tier` is given twice with --request");
+    }
+    // A policy's own request attribute is not known to another policy.
+    let r = eligo(&[
+        "check",
+        "policies/soc2.pol",
+        "--target",
+        r#"{"provider": "a", "model": "m", "attributes": {"soc2": true}}"#,
+        "--request",
+        "tier=1",
+    ]);
+    expect_code(&r, 2);
+    has(&r.stderr, "unknown request attribute `request.tier`");
+}
+
+#[test]
+fn preview_request_matrix_shows_a_column_for_each_value() {
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request",
+        "team=research",
+        "--request-matrix",
+        "data_class=public,pii,phi",
+    ]);
+    expect_code(&r, 0);
+    assert_eq!(
+        r.stdout,
+        "policy `request-aware` on `tests/data/request/catalog.json`, a column for each value of request.data_class
+request: data_class=<column>, team=\"research\"; not given: tier (the `when` blocks that read it apply)
+
+TARGET            public   pii      phi
+cloud/chat        allowed  blocked  blocked
+zdr/chat          allowed  allowed  blocked
+clinic/chat       allowed  allowed  allowed
+lab/experimental  allowed  allowed  allowed
+
+allowed           4 of 4   3 of 4   2 of 4
+"
+    );
+
+    // JSON: one preview a value, the value typed by the schema.
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request",
+        "data_class=phi",
+        "--request-matrix",
+        "team=research,ops",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let v = json_of(&r);
+    assert_eq!(v["attribute"], "team");
+    let columns = v["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 2);
+    assert_eq!(columns[0]["value"], "research");
+    assert_eq!(
+        allowed_rows(&columns[0]["preview"]),
+        ["clinic/chat", "lab/experimental"]
+    );
+    assert_eq!(columns[1]["value"], "ops");
+    assert_eq!(allowed_rows(&columns[1]["preview"]), ["clinic/chat"]);
+    assert_eq!(
+        columns[1]["preview"]["request"]["attributes"],
+        serde_json::json!({"data_class": "phi", "team": "ops"})
+    );
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--request-matrix",
+        "tier=1,3",
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&r);
+    assert_eq!(v["columns"][1]["value"], 3);
+
+    // Exit status 1: a value whose request can reach no target shown.
+    let r = eligo(&[
+        "preview",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--model",
+        "experimental",
+        "--request-matrix",
+        "team=research,ops",
+    ]);
+    expect_code(&r, 1);
+    has(&r.stdout, "lab/experimental  allowed   blocked\n");
+    has(&r.stdout, "allowed           1 of 1    0 of 1\n");
+}
+
+#[test]
+fn preview_request_matrix_errors_exit_2() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["preview", REQUEST_POLICY, "--catalog", REQUEST_CATALOG];
+        args.extend(extra);
+        eligo(&args)
+    };
+    for (extra, message) in [
+        (
+            &["--request-matrix", "data_class"][..],
+            "error: --request-matrix `data_class` is not NAME=VALUE,VALUE,...",
+        ),
+        (
+            &["--request-matrix", "data_class=phi,phi"],
+            "error: --request-matrix gives the value \"phi\" of `request.data_class` twice",
+        ),
+        (
+            &["--request-matrix", "data_class=phi,"],
+            "error: --request-matrix `data_class=phi,` has an empty value",
+        ),
+        (
+            &["--request-matrix", "tier=1,high"],
+            "error[request/invalid-value]: `request.tier` is a number request attribute; `high` is not a whole number",
+        ),
+        (
+            &["--request-matrix", "data_clas=pii,phi"],
+            "error[request/unknown-attribute]: unknown request attribute `request.data_clas`\n  = help: did you mean `request.data_class`?",
+        ),
+        (
+            &[
+                "--request",
+                "data_class=pii",
+                "--request-matrix",
+                "request.data_class=pii,phi",
+            ],
+            "error: `request.data_class` is given with both --request and --request-matrix",
+        ),
+    ] {
+        let r = run(extra);
+        expect_code(&r, 2);
+        assert_eq!(r.stdout, "", "{extra:?}");
+        has(&r.stderr, message);
+    }
+}
+
+#[test]
+fn test_files_give_request_attributes_per_case() {
+    let r = eligo(&["test", "tests/data/request/request-aware.toml"]);
+    expect_code(&r, 0);
+    has(
+        &r.stdout,
+        "ok  tests/data/request/request-aware.toml (policy `request-aware`): 8 passed, 0 failed\n",
+    );
+
+    // The same target passes for one request and fails for another.
+    let policy = repo_path(REQUEST_POLICY);
+    let tests = Scratch::new(
+        "request-cases.toml",
+        &format!(
+            r#"policy = {:?}
+
+[[case]]
+name = "pii"
+target = {{ provider = "zdr", model = "chat", attributes = {{ soc2 = true, zero_data_retention = true }} }}
+request = {{ data_class = "pii", team = "research", tier = 1 }}
+expect = "allow"
+
+[[case]]
+name = "phi"
+target = {{ provider = "zdr", model = "chat", attributes = {{ soc2 = true, zero_data_retention = true }} }}
+request = {{ data_class = "phi", team = "research", tier = 1 }}
+expect = "allow"
+"#,
+            policy.to_str().unwrap()
+        ),
+    );
+    let r = eligo(&["test", tests.path()]);
+    expect_code(&r, 1);
+    has(&r.stdout, "1 passed, 1 failed\n");
+    has(
+        &r.stdout,
+        "  ✗ phi: target `zdr/chat`, request data_class=\"phi\", team=\"research\", tier=1\n      expected allow, got block\n      blocked by:\n        require hipaa  unknown  undeclared: hipaa  applies because request.data_class in [\"phi\"]\n",
+    );
+    let r = eligo(&["test", tests.path(), "--format", "json"]);
+    expect_code(&r, 1);
+    let v = json_of(&r);
+    let phi = &v[0]["outcomes"][1];
+    assert_eq!(
+        phi["request"],
+        serde_json::json!({"data_class": "phi", "team": "research", "tier": 1})
+    );
+    assert_eq!(
+        phi["verdict"]["failures"][0]["condition"],
+        r#"request.data_class in ["phi"]"#
+    );
+}
+
+#[test]
+fn test_files_with_bad_request_attributes_cannot_run() {
+    let policy = repo_path(REQUEST_POLICY);
+    let case = |request: &str| {
+        Scratch::new(
+            "bad-request.toml",
+            &format!(
+                "policy = {:?}\n\n[[case]]\nname = \"phi\"\ntarget = {{ provider = \"a\", model = \"m\" }}\n{request}\nexpect = \"block\"\n",
+                policy.to_str().unwrap()
+            ),
+        )
+    };
+    for (request, message) in [
+        (
+            r#"request = { data_clas = "phi" }"#,
+            "case #1 (\"phi\"): `request`: unknown request attribute `request.data_clas`; did you mean `request.data_class`?",
+        ),
+        (
+            r#"request = { tier = "3" }"#,
+            "case #1 (\"phi\"): `request`: `request.tier` is a number request attribute and must be a whole number, found the string \"3\"",
+        ),
+        (
+            r#"request = { data_class = 3 }"#,
+            "case #1 (\"phi\"): `request`: `request.data_class` is a text request attribute and must be a string, found the number 3",
+        ),
+        (
+            r#"request = { team = "a", "request.team" = "b" }"#,
+            "case #1 (\"phi\"): `request` gives `request.team` twice",
+        ),
+        (
+            r#"request = "phi""#,
+            "case #1 (\"phi\"): `request` must be a table of request attributes",
+        ),
+    ] {
+        let file = case(request);
+        let r = eligo(&["test", file.path()]);
+        expect_code(&r, 2);
+        has(&r.stderr, "error[test/invalid-file]");
+        has(&r.stderr, &format!("`{}`, {message}", file.path()));
+    }
+}
+
+#[test]
+fn request_attribute_values_are_escaped_in_human_output() {
+    let r = eligo(&[
+        "check",
+        REQUEST_POLICY,
+        "--catalog",
+        REQUEST_CATALOG,
+        "--target",
+        "clinic/chat",
+        "--request",
+        "team=x\r\x1b[2Kresearch\u{202e}",
+    ]);
+    expect_code(&r, 0);
+    shows_safely(&r);
+    has(
+        &r.stdout,
+        r#"request: team="x\r\u{1b}[2Kresearch\u{202e}"; not given"#,
+    );
+}
+
 // ------------------------------------------------------------------ diff
 
 #[test]

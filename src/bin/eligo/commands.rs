@@ -4,7 +4,8 @@ use std::path::Path;
 
 use eligo::testing::{Report, Suite};
 use eligo::{
-    Catalog, Decision, Diagnostic, Failure, Outcome, Policy, Severity, SourceText, Tri, Verdict,
+    Catalog, Decision, Diagnostic, Error, Failure, Outcome, Policy, RequestAttrs, Severity,
+    SourceText, Tri, Value, Verdict,
 };
 
 use crate::output::{Ctx, Status, esc, json, json_for_terminal, paint};
@@ -262,8 +263,15 @@ pub fn test(cx: &mut Ctx, a: &TestArgs) -> Status {
                     bad
                 ));
                 for o in r.failures() {
+                    let request = if o.request.is_empty() {
+                        String::new()
+                    } else {
+                        let given: Vec<String> =
+                            o.request.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                        format!(", request {}", esc(&given.join(", ")))
+                    };
                     cx.out.push_str(&format!(
-                        "  {} {}: target `{}`\n",
+                        "  {} {}: target `{}`{request}\n",
                         paint(cx.color, "1;31", "✗"),
                         esc(&o.case),
                         esc(&o.target)
@@ -315,11 +323,16 @@ pub fn check(cx: &mut Ctx, a: &CheckArgs) -> Status {
         Ok(t) => t,
         Err(s) => return s,
     };
-    let v = policy.evaluate_at(&target, a.opts.date);
+    let attrs = match request_attrs(cx, &[&policy], &a.request.attrs) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let v = policy.evaluate_for(&target, &attrs, a.opts.date);
     match a.opts.format {
         Format::Json => cx.out.push_str(&json(&serde_json::json!({
             "policy": policy.display_name(),
             "target": target.id(),
+            "request": request_json(&[&policy], &attrs),
             "allowed": v.is_allowed(),
             "failures": v.failures(),
         }))),
@@ -330,6 +343,9 @@ pub fn check(cx: &mut Ctx, a: &CheckArgs) -> Status {
                 esc(target.id()),
                 esc(policy.display_name())
             ));
+            if let Some(line) = request_line(&[&policy], &attrs) {
+                cx.out.push_str(&format!("  {line}\n"));
+            }
             if v.is_blocked() {
                 failure_table(cx, v.failures(), "  ");
             }
@@ -364,22 +380,44 @@ fn failure_table(cx: &mut Ctx, failures: &[Failure], indent: &str) {
     }
 }
 
-/// `require soc2     unknown  soc2`, padded to `width`.
+/// `require soc2     unknown  undeclared: soc2`, padded to `width`. A
+/// requirement under a `when` block adds `applies because CONDITION`, and
+/// names the request attributes not given when that is why it applied.
 fn failure_line(color: bool, f: &Failure, width: usize) -> String {
     let text = shorten(f.text());
     let pad = width.saturating_sub(text.chars().count());
-    let value = match f.value() {
-        Tri::Unknown => paint(color, "33", "unknown"),
-        _ => paint(color, "31", "false  "),
-    };
-    let attrs = if f.attributes().is_empty() {
-        String::new()
-    } else if f.value() == Tri::Unknown {
-        format!("  undeclared: {}", esc(&f.attributes().join(", ")))
+    let unknown = f.value() == Tri::Unknown;
+    let value = if unknown {
+        paint(color, "33", "unknown")
     } else {
-        format!("  because of: {}", esc(&f.attributes().join(", ")))
+        paint(color, "31", "false  ")
     };
-    format!("{text}{}  {value}{attrs}", " ".repeat(pad))
+    // Under a condition, the request attributes among `attributes` are
+    // those the request did not give (the failure is unknown), or those
+    // whose values made the condition hold (it is false): the condition
+    // says the second, so they are not repeated.
+    let (request, target): (Vec<&str>, Vec<&str>) = f
+        .attributes()
+        .iter()
+        .map(String::as_str)
+        .partition(|a| f.condition().is_some() && a.starts_with(eligo::schema::REQUEST_PREFIX));
+    let attrs = if target.is_empty() {
+        String::new()
+    } else if unknown {
+        format!("  undeclared: {}", esc(&target.join(", ")))
+    } else {
+        format!("  because of: {}", esc(&target.join(", ")))
+    };
+    let condition = match f.condition() {
+        None => String::new(),
+        Some(c) if request.is_empty() || !unknown => format!("  applies because {}", esc(c)),
+        Some(c) => format!(
+            "  applies because {} may hold ({} not given)",
+            esc(c),
+            esc(&request.join(", "))
+        ),
+    };
+    format!("{text}{}  {value}{attrs}{condition}", " ".repeat(pad))
 }
 
 /// Requirement text, escaped for the terminal and cut to 60 characters
@@ -402,7 +440,7 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
         Ok(x) => x,
         Err(s) => return s,
     };
-    let p = if let Some(model) = &a.model {
+    if let Some(model) = &a.model {
         if catalog.serving(model).next().is_none() {
             let hint = catalog
                 .suggest_model(model)
@@ -413,24 +451,37 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
                 shown(&a.catalog)
             ));
         }
-        eligo::preview_model(&policy, &catalog, model, a.opts.date)
-    } else {
-        eligo::preview(&policy, &catalog, a.opts.date)
+    }
+    let attrs = match request_attrs(cx, &[&policy], &a.request.attrs) {
+        Ok(x) => x,
+        Err(s) => return s,
     };
+    if let Some(spec) = &a.request_matrix {
+        let (name, values) = match request_matrix(cx, &[&policy], spec, &attrs) {
+            Ok(x) => x,
+            Err(s) => return s,
+        };
+        return preview_matrix(cx, a, &policy, &catalog, &attrs, &name, &values);
+    }
+    let p = eligo::preview_for(&policy, &catalog, a.model.as_deref(), &attrs, a.opts.date);
     match a.opts.format {
-        Format::Json => cx.out.push_str(&json(&p)),
+        Format::Json => cx.out.push_str(&json(&preview_json(&p, &policy, &attrs))),
         Format::Human => {
             let scope = match &a.model {
                 Some(m) => format!(" for model `{}`", esc(m)),
                 None => String::new(),
             };
             cx.out.push_str(&format!(
-                "policy `{}` on `{}`{scope}: {} allowed, {} blocked\n\n",
+                "policy `{}` on `{}`{scope}: {} allowed, {} blocked\n",
                 esc(&p.policy),
                 esc(&a.catalog),
                 p.allowed,
                 p.blocked
             ));
+            if let Some(line) = request_line(&[&policy], &attrs) {
+                cx.out.push_str(&format!("{line}\n"));
+            }
+            cx.out.push('\n');
             let id_width = p
                 .rows
                 .iter()
@@ -488,6 +539,187 @@ pub fn preview(cx: &mut Ctx, a: &PreviewArgs) -> Status {
     }
 }
 
+/// The preview as JSON, with the request it was made for.
+fn preview_json(p: &eligo::Preview, policy: &Policy, attrs: &RequestAttrs) -> serde_json::Value {
+    let mut value = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert("request".to_string(), request_json(&[policy], attrs));
+    }
+    value
+}
+
+/// `--request-matrix NAME=VALUE,VALUE,...`: the attribute's bare name and
+/// its values, each typed as `--request NAME=VALUE` would be. An empty or
+/// repeated value, or NAME also given with `--request`, is a usage error.
+fn request_matrix(
+    cx: &mut Ctx,
+    policies: &[&Policy],
+    spec: &str,
+    attrs: &RequestAttrs,
+) -> Result<(String, Vec<Value>), Status> {
+    let Some((name, list)) = spec.split_once('=') else {
+        return Err(cx.usage(&format!(
+            "--request-matrix `{spec}` is not NAME=VALUE,VALUE,... (e.g. data_class=public,pii,phi)"
+        )));
+    };
+    let mut bare = None;
+    let mut values: Vec<Value> = Vec::new();
+    for item in list.split(',') {
+        if item.trim().is_empty() {
+            return Err(cx.usage(&format!("--request-matrix `{spec}` has an empty value")));
+        }
+        let (n, value) =
+            request_attr(policies, &format!("{name}={item}")).map_err(|e| cx.error(&e))?;
+        if values.contains(&value) {
+            return Err(cx.usage(&format!(
+                "--request-matrix gives the value {value} of `request.{n}` twice"
+            )));
+        }
+        bare = Some(n);
+        values.push(value);
+    }
+    let Some(name) = bare else {
+        return Err(cx.usage(&format!("--request-matrix `{spec}` gives no value")));
+    };
+    if attrs.get(&name).is_some() {
+        return Err(cx.usage(&format!(
+            "`request.{name}` is given with both --request and --request-matrix"
+        )));
+    }
+    Ok((name, values))
+}
+
+/// `eligo preview --request-matrix`: a column a value of one request
+/// attribute, each target allowed or blocked for a request with that value
+/// and `attrs`. Exit status 1 when some value's request can reach no
+/// target shown.
+fn preview_matrix(
+    cx: &mut Ctx,
+    a: &PreviewArgs,
+    policy: &Policy,
+    catalog: &Catalog,
+    attrs: &RequestAttrs,
+    name: &str,
+    values: &[Value],
+) -> Status {
+    let columns: Vec<(&Value, RequestAttrs, eligo::Preview)> = values
+        .iter()
+        .map(|v| {
+            let with = attrs.clone().with(name, v.clone());
+            let p = eligo::preview_for(policy, catalog, a.model.as_deref(), &with, a.opts.date);
+            (v, with, p)
+        })
+        .collect();
+    match a.opts.format {
+        Format::Json => {
+            let columns: Vec<serde_json::Value> = columns
+                .iter()
+                .map(|(v, with, p)| {
+                    serde_json::json!({
+                        "value": v,
+                        "preview": preview_json(p, policy, with),
+                    })
+                })
+                .collect();
+            cx.out.push_str(&json(&serde_json::json!({
+                "policy": policy.display_name(),
+                "attribute": name,
+                "columns": columns,
+            })));
+        }
+        Format::Human => matrix_human(cx, a, policy, attrs, name, &columns),
+    }
+    if columns.iter().all(|(_, _, p)| p.allowed > 0) {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+fn matrix_human(
+    cx: &mut Ctx,
+    a: &PreviewArgs,
+    policy: &Policy,
+    attrs: &RequestAttrs,
+    name: &str,
+    columns: &[(&Value, RequestAttrs, eligo::Preview)],
+) {
+    let scope = match &a.model {
+        Some(m) => format!(" for model `{}`", esc(m)),
+        None => String::new(),
+    };
+    cx.out.push_str(&format!(
+        "policy `{}` on `{}`{scope}, a column for each value of request.{}\n",
+        esc(policy.display_name()),
+        esc(&a.catalog),
+        esc(name)
+    ));
+    if let Some(line) = request_line_for(&[policy], attrs, Some(name)) {
+        cx.out.push_str(&format!("{line}\n"));
+    }
+    cx.out.push('\n');
+    // Every column lists the same targets, in catalog order.
+    let rows: &[eligo::PreviewRow] = columns.first().map_or(&[], |(_, _, p)| &p.rows);
+    let label = "allowed";
+    let id_width = rows
+        .iter()
+        .map(|r| esc(&r.id).chars().count())
+        .chain([6, label.len()])
+        .max()
+        .unwrap_or(6);
+    let heads: Vec<String> = columns
+        .iter()
+        .map(|(v, _, _)| match v {
+            Value::Text(t) => esc(t).into_owned(),
+            other => other.to_string(),
+        })
+        .collect();
+    let counts: Vec<String> = columns
+        .iter()
+        .map(|(_, _, p)| format!("{} of {}", p.allowed, p.rows.len()))
+        .collect();
+    let widths: Vec<usize> = heads
+        .iter()
+        .zip(&counts)
+        .map(|(h, c)| h.chars().count().max(c.len()).max(label.len()))
+        .collect();
+    let cell = |text: &str, width: usize| {
+        format!(
+            "{text}{}",
+            " ".repeat(width.saturating_sub(text.chars().count()))
+        )
+    };
+    let mut head = cell("TARGET", id_width);
+    for (h, w) in heads.iter().zip(&widths) {
+        head.push_str("  ");
+        head.push_str(&cell(h, *w));
+    }
+    cx.out
+        .push_str(&format!("{}\n", paint(cx.color, "1", head.trim_end())));
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = cell(&esc(&row.id), id_width);
+        for ((_, _, p), w) in columns.iter().zip(&widths) {
+            let allowed = p.rows.get(i).is_some_and(|r| r.allowed);
+            let (word, code) = if allowed {
+                ("allowed", "1;32")
+            } else {
+                ("blocked", "1;31")
+            };
+            line.push_str("  ");
+            line.push_str(&paint(cx.color, code, word));
+            line.push_str(&" ".repeat(w.saturating_sub(word.len())));
+        }
+        cx.out.push_str(line.trim_end());
+        cx.out.push('\n');
+    }
+    let mut line = cell(label, id_width);
+    for (c, w) in counts.iter().zip(&widths) {
+        line.push_str("  ");
+        line.push_str(&cell(c, *w));
+    }
+    cx.out.push_str(&format!("\n{}\n", line.trim_end()));
+}
+
 fn load_pair(cx: &mut Ctx, policy: &str, catalog: &str) -> Result<(Policy, Catalog), Status> {
     let policy = cx.policy(policy)?;
     let catalog = cx.catalog(catalog)?;
@@ -510,6 +742,11 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
     if let Some(d) = a.opts.date {
         request = request.on(d);
     }
+    let attrs = match request_attrs(cx, &[&policy], &a.request.attrs) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let request = request.with_attrs(attrs);
     let d = match eligo::route(&policy, &catalog, &request) {
         Ok(d) => d,
         Err(e) => return cx.error(&e),
@@ -518,6 +755,7 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
         Format::Json => cx.out.push_str(&json(&serde_json::json!({
             "outcome": d.outcome(),
             "status": d.status(),
+            "request": request_json(&[&policy], request.attrs()),
             "targets": d.targets(),
             "candidates": d.candidates(),
             "error": d.error_body(),
@@ -548,6 +786,9 @@ fn route_human(cx: &mut Ctx, policy: &Policy, request: &eligo::Request, d: &Deci
         policy.mode().as_str(),
         d.status()
     ));
+    if let Some(line) = request_line(&[policy], request.attrs()) {
+        cx.out.push_str(&format!("{line}\n"));
+    }
     if !d.targets().is_empty() {
         cx.out.push_str("\nroute to, in order:\n");
         for (i, t) in d.targets().iter().enumerate() {
@@ -635,6 +876,137 @@ fn diff_section(
         cx.out.push_str(&format!("  {sign} {}  ({why})\n", esc(id)));
         failure_table(cx, failures, "      ");
     }
+}
+
+/// The attributes of `--request NAME=VALUE` arguments; a name given twice
+/// is a usage error.
+fn request_attrs(
+    cx: &mut Ctx,
+    policies: &[&Policy],
+    args: &[String],
+) -> Result<RequestAttrs, Status> {
+    let mut attrs = RequestAttrs::new();
+    for arg in args {
+        let (name, value) = request_attr(policies, arg).map_err(|e| cx.error(&e))?;
+        if attrs.get(&name).is_some() {
+            return Err(cx.usage(&format!("`request.{name}` is given twice with --request")));
+        }
+        attrs.set(name, value);
+    }
+    Ok(attrs)
+}
+
+/// `NAME=VALUE` typed by the schema of the first of `policies` (the layers
+/// of one decision) that has the request attribute NAME. A name none of
+/// them has is reported as the first one reports it, with its suggestion.
+fn request_attr(policies: &[&Policy], arg: &str) -> Result<(String, Value), Error> {
+    let mut unknown = None;
+    for p in policies {
+        match eligo::parse_request_attr(p.schema(), arg) {
+            Err(e)
+                if e.diagnostics()
+                    .first()
+                    .is_some_and(|d| d.code() == "request/unknown-attribute") =>
+            {
+                unknown.get_or_insert(e);
+            }
+            found => return found,
+        }
+    }
+    match unknown {
+        Some(e) => Err(e),
+        None => eligo::parse_request_attr(&eligo::Schema::standard(), arg),
+    }
+}
+
+/// The request attributes the conditions of `policies` read, by bare name,
+/// sorted, each once.
+fn read_request_attributes(policies: &[&Policy]) -> Vec<String> {
+    let mut read: Vec<String> = policies
+        .iter()
+        .flat_map(|p| p.program().request_attributes())
+        .map(|n| {
+            n.strip_prefix(eligo::schema::REQUEST_PREFIX)
+                .unwrap_or(n)
+                .to_string()
+        })
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    read
+}
+
+/// The request attributes the conditions of `policies` read and `attrs`
+/// does not give, by bare name, sorted: the blocks that read them apply.
+fn missing_request_attributes(policies: &[&Policy], attrs: &RequestAttrs) -> Vec<String> {
+    read_request_attributes(policies)
+        .into_iter()
+        .filter(|n| attrs.get(n).is_none())
+        .collect()
+}
+
+/// `{"attributes": {...}, "missing": [...]}`: the attributes given and those
+/// the policies' conditions read but were not given.
+fn request_json(policies: &[&Policy], attrs: &RequestAttrs) -> serde_json::Value {
+    serde_json::json!({
+        "attributes": attrs,
+        "missing": missing_request_attributes(policies, attrs),
+    })
+}
+
+/// One line for people on the request: the attributes given, those the
+/// policies do not read, and those they read that were not given. `None`
+/// when no attribute is given and the policies read none.
+fn request_line(policies: &[&Policy], attrs: &RequestAttrs) -> Option<String> {
+    request_line_for(policies, attrs, None)
+}
+
+/// [`request_line`] for a request whose attribute `column` (a bare name)
+/// takes a column's value: `NAME=<column>`.
+fn request_line_for(
+    policies: &[&Policy],
+    attrs: &RequestAttrs,
+    column: Option<&str>,
+) -> Option<String> {
+    let read = read_request_attributes(policies);
+    let missing: Vec<String> = missing_request_attributes(policies, attrs)
+        .into_iter()
+        .filter(|n| Some(n.as_str()) != column)
+        .collect();
+    if attrs.is_empty() && read.is_empty() && column.is_none() {
+        return None;
+    }
+    let shown = |(n, v): (&str, &Value)| format!("{n}={v}");
+    let used: Vec<String> = column
+        .map(|n| format!("{n}=<column>"))
+        .into_iter()
+        .chain(
+            attrs
+                .iter()
+                .filter(|(n, _)| read.iter().any(|r| r == n))
+                .map(shown),
+        )
+        .collect();
+    let unread: Vec<String> = attrs
+        .iter()
+        .filter(|(n, _)| !read.iter().any(|r| r == n))
+        .map(shown)
+        .collect();
+    let mut parts = Vec::new();
+    if !used.is_empty() {
+        parts.push(used.join(", "));
+    }
+    if !unread.is_empty() {
+        parts.push(format!("not read by the policy: {}", unread.join(", ")));
+    }
+    if !missing.is_empty() {
+        let them = if missing.len() == 1 { "it" } else { "them" };
+        parts.push(format!(
+            "not given: {} (the `when` blocks that read {them} apply)",
+            missing.join(", ")
+        ));
+    }
+    Some(esc(&format!("request: {}", parts.join("; "))).into_owned())
 }
 
 /// A file argument as diagnostics name it (`-` is `<stdin>`).

@@ -58,19 +58,23 @@ Examples:
     #[command(after_help = r#"Examples:
   eligo check policies/soc2.pol --target '{"provider": "acme", "model": "m1", "attributes": {"soc2": true}}'
   eligo check policies/hipaa.pol --catalog policies/catalog.json --target azure/gpt-4o
-  echo '{"provider": "a", "model": "m"}' | eligo check policies/gdpr.pol --target -"#)]
+  echo '{"provider": "a", "model": "m"}' | eligo check policies/gdpr.pol --target -
+  eligo check POLICY --catalog CATALOG --target clinic/chat --request data_class=phi --request team=research"#)]
     Check(CheckArgs),
     /// Show which targets of a catalog a policy allows and blocks, and why
     #[command(after_help = "\
 Examples:
   eligo preview policies/regulated-routing.pol --catalog policies/catalog.json
-  eligo preview policies/hipaa.pol --catalog policies/catalog.json --model gpt-4o --format json")]
+  eligo preview policies/hipaa.pol --catalog policies/catalog.json --model gpt-4o --format json
+  eligo preview POLICY --catalog CATALOG --request data_class=phi
+  eligo preview POLICY --catalog CATALOG --request team=research --request-matrix data_class=public,pii,phi")]
     Preview(PreviewArgs),
     /// Route one request: the targets it may go to, or the 403 answer and security event
     #[command(after_help = "\
 Examples:
   eligo route policies/regulated-routing.pol --catalog policies/catalog.json --model deepseek-v3.2
-  eligo route policies/regulated-routing.pol --catalog policies/catalog.json --pin deepseek/deepseek-v3.2")]
+  eligo route policies/regulated-routing.pol --catalog policies/catalog.json --pin deepseek/deepseek-v3.2
+  eligo route POLICY --catalog CATALOG --model gpt-4o --request data_class=pii --request team=research")]
     Route(RouteArgs),
     /// Show what a policy change newly allows and newly blocks
     #[command(after_help = "\
@@ -97,6 +101,18 @@ enum Format {
     Human,
     /// One JSON document on standard output.
     Json,
+}
+
+/// The request the commands that evaluate targets judge them for.
+#[derive(Args, Debug)]
+struct RequestOpts {
+    /// A request attribute the policy's `when` conditions read, as
+    /// NAME=VALUE (`data_class=phi`, `request.tier=3`); repeatable. The
+    /// policy's schema types the value: a flag is `true` or `false`, a
+    /// number a whole number. An attribute not given is unknown, and the
+    /// blocks that read it apply.
+    #[arg(long = "request", value_name = "NAME=VALUE")]
+    attrs: Vec<String>,
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -158,6 +174,8 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     catalog: Option<String>,
     #[command(flatten)]
+    request: RequestOpts,
+    #[command(flatten)]
     opts: EvalOpts,
 }
 
@@ -171,6 +189,13 @@ struct PreviewArgs {
     /// Only the targets serving this model.
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
+    #[command(flatten)]
+    request: RequestOpts,
+    /// One request attribute and several values, NAME=VALUE,VALUE,...: a
+    /// column a value, each target allowed or blocked for a request with
+    /// that value (and the --request attributes).
+    #[arg(long, value_name = "NAME=VALUES")]
+    request_matrix: Option<String>,
     #[command(flatten)]
     opts: EvalOpts,
 }
@@ -191,6 +216,8 @@ struct RouteArgs {
     /// that target fails, never re-routed.
     #[arg(long, value_name = "ID")]
     pin: Option<String>,
+    #[command(flatten)]
+    request: RequestOpts,
     #[command(flatten)]
     opts: EvalOpts,
 }
