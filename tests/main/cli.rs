@@ -478,7 +478,8 @@ fn test_runs_the_shipped_test_files() {
     let r = eligo(&["test", "policies/tests"]);
     expect_code(&r, 0);
     has(&r.stdout, "policies/tests/regulated-routing.toml");
-    has(&r.stdout, "test result: ok. 5 passed, 0 failed");
+    has(&r.stdout, "policies/tests/sensitivity-routing.toml");
+    has(&r.stdout, "test result: ok. 18 passed, 0 failed (2 files)");
 }
 
 #[test]
