@@ -207,7 +207,7 @@ async def test_blocked_request_is_refused_before_any_upstream_is_contacted(tmp_p
 
         [event] = h.events("block")
         assert event["schema"] == "eligo.security_event/2" and event["status"] == 403
-        assert event["request"] == {"model": "m-open", "pinned": None}
+        assert event["request"] == {"model": "m-open", "pinned": None, "attributes": {}, "missing": []}
         assert event["policies"][0]["fingerprint"] == fingerprint(STRICT)
         assert event["candidate_count"] == 1
         assert [g["candidates"] for g in event["groups"]] == [["cloud/m-open"]]
@@ -223,7 +223,7 @@ async def test_pinned_non_compliant_target_is_blocked_not_rerouted(tmp_path: Pat
         assert "The pinned provider cloud/m-chat does not meet its requirements." in info.value.message
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
         [event] = h.events("block")
-        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat"}
+        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []}
 
         # The same model routed automatically is served by a compliant target.
         assert (await h.content("m-chat"))[0] == "Hello from primary"
@@ -269,9 +269,9 @@ async def test_warn_mode_lets_traffic_through_and_logs_the_event(tmp_path: Path)
 
         events = h.events("warn")
         assert [e["request"] for e in events] == [
-            {"model": "m-open", "pinned": None},
-            {"model": "m-chat", "pinned": "cloud/m-chat"},
-            {"model": "m-chat", "pinned": None},
+            {"model": "m-open", "pinned": None, "attributes": {}, "missing": []},
+            {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []},
+            {"model": "m-chat", "pinned": None, "attributes": {}, "missing": []},
         ]
         assert all(e["status"] == 200 and e["policies"][0]["mode"] == "warn" for e in events)
         assert "would have been blocked by the provider compliance policy `strict-warn`" in events[0]["message"]
@@ -327,7 +327,7 @@ async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
         assert "\\u2028" in raw.decode() and "\\u0085" in raw.decode()
         assert raw.count(b"\n") == 2  # policy_loaded and the block
         [event] = h.events("block")
-        assert event["request"] == {"model": model, "pinned": None}
+        assert event["request"] == {"model": model, "pinned": None, "attributes": {}, "missing": []}
 
 
 # Regression: the 404 for an unknown model or target carried eligo's help,
