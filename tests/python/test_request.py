@@ -331,7 +331,12 @@ def test_route_event_names_the_attributes_given_and_missing():
     assert [f["condition"] for f in candidate["failures"]] == ['request.data_class in ["phi"]', 'request.team == "ops"']
 
     d = policy.route(catalog, "cloud/m", request=None)
-    assert d.event["request"] == {"model": "m", "pinned": "cloud/m", "attributes": {}, "missing": ["data_class", "team"]}
+    assert d.event["request"] == {
+        "model": "m",
+        "pinned": "cloud/m",
+        "attributes": {},
+        "missing": ["data_class", "team"],
+    }
     d = policy.route(catalog, "m", request={"data_class": "phi", "team": "ops"})
     assert d.event["request"]["attributes"] == {"data_class": "phi", "team": "ops"}
     assert d.event["request"]["missing"] == []
@@ -572,7 +577,8 @@ def test_threads_with_different_requests_get_their_own_answers():
 
     def work(k):
         i = k % len(requests)
-        return i, policy.filter(catalog, request=requests[i]).ids(), policy.route(catalog, "m", request=requests[i]).targets
+        ids = policy.filter(catalog, request=requests[i]).ids()
+        return i, ids, policy.route(catalog, "m", request=requests[i]).targets
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         for i, ids, routed in pool.map(work, range(64)):
