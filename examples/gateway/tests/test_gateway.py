@@ -1055,3 +1055,34 @@ def test_bad_keys_files_stop_the_gateway(tmp_path: Path, capsys: Any) -> None:
     for spec in ("nope", "no_such_module_here:f", str(tmp_path / "missing.py") + ":f", "json:no_such_function"):
         with pytest.raises(ValueError, match="--classifier"):
             eligo_gateway.load_classifier(spec)
+
+
+# The shipped example: policy, catalog, keys file and classifier together,
+# as the README describes them.
+@async_test
+async def test_the_shipped_example_routes_by_key_class_and_classifier(tmp_path: Path) -> None:
+    example = GATEWAY_DIR / "example"
+    classifier = eligo_gateway.load_classifier(str(example / "classifier.py") + ":classify")
+    shipped = json.loads((example / "catalog.json").read_text(encoding="utf-8"))["targets"]
+    by_provider = {"cloud": "cloud", "onprem-a": "primary", "onprem-b": "secondary"}
+    targets = [(by_provider[t["provider"]], t["model"], t["attributes"]) for t in shipped]
+    keys = json.loads((example / "keys.json").read_text(encoding="utf-8"))
+    policy = (example / "data-classes.pol").read_text(encoding="utf-8")
+    assert eligo.compile(policy).lint() == []
+    async with running(tmp_path, policy, targets=targets, keys=keys, classifier=classifier) as h:
+        research, support = h.client_for("demo-research-key"), h.client_for("demo-support-key")
+        clinic = h.client_for("demo-clinic-key")  # configured by its digest
+        model = "llama-3.3-70b"
+        assert await answered(research, model=model) == "cloud"
+        assert await answered(research, model="gpt-4o") == "cloud"
+        assert await answered(research, model=model, **data_class_header("phi")) == "secondary"
+        assert await answered(research, model=model, messages=ask("my email is a@b.example")) == "primary"
+        assert await answered(research, model=model, messages=ask("the patient's diagnosis")) == "secondary"
+        assert await answered(support, model=model) == "primary"
+        assert await answered(support, model=model, **data_class_header("public")) == "primary"
+        assert await answered(clinic, model=model) == "secondary"
+        with pytest.raises(openai.PermissionDeniedError):
+            await support.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        [event] = h.events("block")
+        assert event["policies"][0]["name"] == "example-data-classes"
+        assert event["request"]["attributes"] == {"data_class": "pii", "team": "support"}
