@@ -155,7 +155,7 @@ pub use diagnostic::{
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_for, preview_model};
-pub use request::{RequestAttrs, parse_request_attr};
+pub use request::{RequestAttrs, parse_request_attr, resolve_request_attr};
 pub use route::{
     Candidate, Decision, EVENT_SCHEMA, EventGroup, LayerFailure, NO_COMPLIANT_PROVIDER, Outcome,
     PolicyRef, Request, RequestRef, SecurityEvent, route, route_layered,

@@ -48,7 +48,7 @@ create_exception!(
     eligo,
     RequestError,
     PolicyError,
-    "A request names a model or target the catalog does not have."
+    "A request names a model or target the catalog does not have, or gives request attributes the policy does not know or of the wrong type."
 );
 
 /// Deepest nesting accepted in a Python value given as a target.
@@ -346,6 +346,159 @@ fn parse_date(date: Option<&str>) -> PyResult<Option<Date>> {
     .transpose()
 }
 
+/// A request-attribute problem as a `RequestError` with its diagnostic.
+fn bad_request(py: Python<'_>, code: &'static str, message: impl std::fmt::Display) -> PyErr {
+    to_py_err(
+        py,
+        &crate::Error::single(crate::Diagnostic::error(code, message.to_string())),
+    )
+}
+
+/// The `request=` mapping of a call as request attributes, typed by the
+/// policy's schema: names with or without `request.`; a flag is a bool, a
+/// number an int (never a bool), text a str; `None` leaves the attribute
+/// not given. An unknown name, a value of another type, a name given twice
+/// (with and without the prefix) or more than `MAX_KEYS` names is a
+/// `RequestError`.
+fn request_attrs(
+    py: Python<'_>,
+    request: Option<&Bound<'_, PyAny>>,
+    schema: &crate::Schema,
+) -> PyResult<crate::RequestAttrs> {
+    let mut attrs = crate::RequestAttrs::new();
+    let Some(request) = request.filter(|r| !r.is_none()) else {
+        return Ok(attrs);
+    };
+    // As for targets: an exact dict from a copy taken first, any other
+    // mapping through its keys and `request[key]`; a value is fetched only
+    // once its name is known.
+    let too_many = || {
+        bad_request(
+            py,
+            "request/invalid-attribute",
+            format_args!("`request`: more than {MAX_KEYS} attributes"),
+        )
+    };
+    let dict = match request.cast_exact::<PyDict>() {
+        Ok(d) if d.len() > MAX_KEYS => return Err(too_many()),
+        Ok(d) => Some(d.copy()?),
+        Err(_) => None,
+    };
+    let keys: Vec<Bound<'_, PyAny>> = if let Some(d) = &dict {
+        d.keys().iter().collect()
+    } else if let Ok(keys) = request.call_method0("keys") {
+        let mut out = Vec::new();
+        for (n, k) in keys.try_iter()?.enumerate() {
+            if n >= MAX_KEYS {
+                return Err(too_many());
+            }
+            out.push(k?);
+        }
+        out
+    } else {
+        let kind = request
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        return Err(bad_request(
+            py,
+            "request/invalid-attribute",
+            format_args!(
+                "`request` must be a mapping of request attribute names to values, found {}",
+                crate::escape_for_terminal(&kind)
+            ),
+        ));
+    };
+    let mut seen = std::collections::HashSet::new();
+    for k in keys {
+        let Ok(k) = k.cast::<PyString>() else {
+            return Err(bad_request(
+                py,
+                "request/invalid-attribute",
+                "`request`: the names of request attributes must be text",
+            ));
+        };
+        let name: String = k.extract().map_err(|_| {
+            bad_request(
+                py,
+                "request/invalid-attribute",
+                "`request`: a name that is not valid Unicode",
+            )
+        })?;
+        let (bare, kind) =
+            crate::resolve_request_attr(schema, &name).map_err(|e| to_py_err(py, &e))?;
+        if !seen.insert(bare.clone()) {
+            return Err(bad_request(
+                py,
+                "request/invalid-attribute",
+                format_args!(
+                    "`request.{bare}` is given twice (a name is the same with or without `request.`)"
+                ),
+            ));
+        }
+        let v = match &dict {
+            Some(d) => d.get_item(k)?.unwrap_or_else(|| py.None().into_bound(py)),
+            None => request.get_item(k)?,
+        };
+        if v.is_none() {
+            continue;
+        }
+        let wrong = |found: &str| {
+            let want = match kind {
+                crate::AttrKind::Flag => "a bool",
+                crate::AttrKind::Number => "an int",
+                crate::AttrKind::Text => "a str",
+            };
+            bad_request(
+                py,
+                "request/invalid-value",
+                format_args!(
+                    "`request.{bare}` is a {kind} request attribute: give {want} or None, found `{found}`"
+                ),
+            )
+        };
+        let value = if let Ok(b) = v.cast::<PyBool>() {
+            (kind == crate::AttrKind::Flag)
+                .then(|| crate::Value::Flag(b.is_true()))
+                .ok_or_else(|| wrong("bool"))?
+        } else if v.is_instance_of::<PyInt>() {
+            if kind != crate::AttrKind::Number {
+                return Err(wrong("int"));
+            }
+            let n: i64 = v.extract().map_err(|_| {
+                bad_request(
+                    py,
+                    "request/invalid-value",
+                    format_args!("`request.{bare}`: an integer that does not fit in 64 bits"),
+                )
+            })?;
+            crate::Value::Number(n)
+        } else if v.is_instance_of::<PyString>() {
+            if kind != crate::AttrKind::Text {
+                return Err(wrong("str"));
+            }
+            let text: String = v.extract().map_err(|_| {
+                bad_request(
+                    py,
+                    "request/invalid-value",
+                    format_args!("`request.{bare}`: text that is not valid Unicode"),
+                )
+            })?;
+            crate::Value::from(text)
+        } else {
+            let found = v
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            return Err(wrong(&crate::escape_for_terminal(&found)));
+        };
+        attrs.set(&bare, value);
+    }
+    Ok(attrs)
+}
+
 /// A compiled policy.
 #[pyclass(frozen, name = "Policy", module = "eligo")]
 struct PyPolicy {
@@ -365,6 +518,8 @@ struct PyReason {
     attributes: Vec<String>,
     #[pyo3(get)]
     index: usize,
+    #[pyo3(get)]
+    condition: Option<String>,
 }
 
 #[pymethods]
@@ -375,10 +530,16 @@ impl PyReason {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Reason({:?}, {}, attributes={:?})",
-            self.requirement, self.value, self.attributes
-        )
+        match &self.condition {
+            Some(c) => format!(
+                "Reason({:?}, {}, attributes={:?}, condition={:?})",
+                self.requirement, self.value, self.attributes, c
+            ),
+            None => format!(
+                "Reason({:?}, {}, attributes={:?})",
+                self.requirement, self.value, self.attributes
+            ),
+        }
     }
 }
 
@@ -426,6 +587,7 @@ fn verdict(py: Python<'_>, target: &str, v: &crate::Verdict) -> PyResult<PyVerdi
                     value: f.value().as_str().to_string(),
                     attributes: f.attributes().to_vec(),
                     index: f.requirement(),
+                    condition: f.condition().map(str::to_string),
                 },
             )
         })
@@ -922,35 +1084,40 @@ impl PyPolicy {
         self.inner.canonical_text()
     }
 
-    /// The verdict on one target mapping.
-    #[pyo3(signature = (target, date = None))]
+    /// The verdict on one target mapping, for a request with the
+    /// attributes `request` (none: every `when` block applies).
+    #[pyo3(signature = (target, date = None, *, request = None))]
     fn evaluate(
         &self,
         py: Python<'_>,
         target: &Bound<'_, PyAny>,
         date: Option<&str>,
+        request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyVerdict> {
         let t = Reader::new(py).target(target, "target".to_string())?;
         let date = parse_date(date)?;
-        let v = self.inner.evaluate_at(&t, date);
+        let attrs = request_attrs(py, request, self.inner.schema())?;
+        let v = self.inner.evaluate_for(&t, &attrs, date);
         verdict(py, t.id(), &v)
     }
 
     /// The passing targets: for a Catalog, an AllowedSet (its bitmap
     /// filter, without the GIL); for a sequence of mappings, the mappings
-    /// themselves; in order.
-    #[pyo3(signature = (targets, date = None))]
+    /// themselves; in order. For a request with the attributes `request`.
+    #[pyo3(signature = (targets, date = None, *, request = None))]
     fn filter(
         &self,
         py: Python<'_>,
         targets: &Bound<'_, PyAny>,
         date: Option<&str>,
+        request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let policy = &self.inner;
+        let attrs = request_attrs(py, request, policy.schema())?;
         if let Ok(catalog) = targets.cast::<PyCatalog>() {
             let date = parse_date(date)?;
             let c = catalog.get();
-            let inner = py.detach(|| policy.allowed_in(&c.inner, date));
+            let inner = py.detach(|| policy.allowed_in_for(&c.inner, &attrs, date));
             let set = PyAllowedSet::new(inner, catalog.clone().unbind());
             return Ok(Py::new(py, set)?.into_any());
         }
@@ -960,7 +1127,7 @@ impl PyPolicy {
         let keep: Vec<bool> = py.detach(|| {
             converted
                 .iter()
-                .map(|t| policy.is_allowed_on(t, date))
+                .map(|t| policy.is_allowed_for(t, &attrs, Some(date)))
                 .collect()
         });
         let out = PyList::empty(py);
@@ -992,8 +1159,9 @@ impl PyPolicy {
     }
 
     /// Routes a request: `model` as an OpenAI-style `model` field
-    /// (`provider/model` pins), or `pin` a target id.
-    #[pyo3(signature = (catalog, model, pin = None, date = None))]
+    /// (`provider/model` pins), or `pin` a target id; `request` the
+    /// request's attributes.
+    #[pyo3(signature = (catalog, model, pin = None, date = None, *, request = None))]
     fn route(
         &self,
         py: Python<'_>,
@@ -1001,11 +1169,14 @@ impl PyPolicy {
         model: &str,
         pin: Option<&str>,
         date: Option<&str>,
+        request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDecision> {
-        let mut request = match pin {
+        let attrs = request_attrs(py, request, self.inner.schema())?;
+        let request = match pin {
             Some(p) => crate::Request::pin(p).for_model(model),
             None => crate::Request::from_model_field(model),
         };
+        let mut request = request.with_attrs(attrs);
         if let Some(d) = parse_date(date)? {
             request = request.on(d);
         }
@@ -1016,21 +1187,21 @@ impl PyPolicy {
     }
 
     /// Every target of a catalog, allowed or blocked, with reasons; with
-    /// `model`, the targets serving it, as a request for it sees them.
-    #[pyo3(signature = (catalog, date = None, model = None))]
+    /// `model`, the targets serving it, as a request for it sees them; for
+    /// a request with the attributes `request`.
+    #[pyo3(signature = (catalog, date = None, model = None, *, request = None))]
     fn preview(
         &self,
         py: Python<'_>,
         catalog: &PyCatalog,
         date: Option<&str>,
         model: Option<&str>,
+        request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let date = parse_date(date)?;
         let policy = &self.inner;
-        let p = py.detach(|| match model {
-            Some(m) => crate::preview_model(policy, &catalog.inner, m, date),
-            None => crate::preview(policy, &catalog.inner, date),
-        });
+        let attrs = request_attrs(py, request, policy.schema())?;
+        let p = py.detach(|| crate::preview_for(policy, &catalog.inner, model, &attrs, date));
         ser_to_py(py, &p)
     }
 

@@ -93,23 +93,9 @@ pub fn parse_request_attr(schema: &Schema, assignment: &str) -> Result<(String, 
         ));
     };
     let (name, text) = (name.trim(), text.trim());
-    let bare = name.strip_prefix(REQUEST_PREFIX).unwrap_or(name);
+    let (bare, kind) = resolve_request_attr(schema, name)?;
     let full = format!("{REQUEST_PREFIX}{bare}");
-    let Some(def) = schema.get(&full) else {
-        let mut d = Diagnostic::error(
-            "request/unknown-attribute",
-            format!("unknown request attribute `{}`", escape_for_terminal(&full)),
-        );
-        let known = schema
-            .attributes()
-            .map(|a| a.name())
-            .filter(|n| is_request_attribute(n));
-        if let Some(s) = crate::schema::suggest(&full, known) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        }
-        return Err(Error::single(d));
-    };
-    let value = match def.kind() {
+    let value = match kind {
         AttrKind::Text => Some(Value::from(text)),
         AttrKind::Flag => match text {
             "true" => Some(Value::Flag(true)),
@@ -124,9 +110,9 @@ pub fn parse_request_attr(schema: &Schema, assignment: &str) -> Result<(String, 
             format!(
                 "`{}` is a {} request attribute; `{}` is not a {}",
                 full,
-                def.kind(),
+                kind,
                 escape_for_terminal(text),
-                match def.kind() {
+                match kind {
                     AttrKind::Flag => "flag (true or false)",
                     AttrKind::Number => "whole number",
                     AttrKind::Text => "text",
@@ -134,5 +120,59 @@ pub fn parse_request_attr(schema: &Schema, assignment: &str) -> Result<(String, 
             ),
         )));
     };
-    Ok((bare.to_string(), value))
+    Ok((bare, value))
+}
+
+/// Finds the request attribute `name` (with or without its `request.`
+/// prefix) in `schema` (a policy's, see [`crate::Policy::schema`]): its
+/// bare name and its kind, or a `request/unknown-attribute` error whose
+/// help suggests a close name. Each front end reads request attributes
+/// from its own kind of value (command-line text, Python objects) and
+/// checks the kind itself.
+///
+/// ```
+/// use eligo::{AttrKind, resolve_request_attr};
+/// let policy = eligo::compile("attribute request.tier: number; when request.tier > 1 { require soc2; }")?;
+/// let schema = policy.schema();
+/// assert_eq!(resolve_request_attr(schema, "request.tier")?, ("tier".to_string(), AttrKind::Number));
+/// assert_eq!(resolve_request_attr(schema, "data_class")?, ("data_class".to_string(), AttrKind::Text));
+/// let err = resolve_request_attr(schema, "teir").unwrap_err();
+/// assert_eq!(err.diagnostics()[0].message(), "unknown request attribute `request.teir`");
+/// assert_eq!(err.diagnostics()[0].code(), "request/unknown-attribute");
+/// assert_eq!(err.diagnostics()[0].help(), Some("did you mean `request.tier`?"));
+/// // Target attributes are not request attributes.
+/// let err = resolve_request_attr(schema, "soc2").unwrap_err();
+/// assert_eq!(
+///     err.diagnostics()[0].help(),
+///     Some("`soc2` is a target attribute, declared by the catalog; a request gives request attributes only")
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn resolve_request_attr(schema: &Schema, name: &str) -> Result<(String, AttrKind), Error> {
+    let bare = name.strip_prefix(REQUEST_PREFIX).unwrap_or(name);
+    let full = format!("{REQUEST_PREFIX}{bare}");
+    let Some(def) = schema.get(&full) else {
+        let mut d = Diagnostic::error(
+            "request/unknown-attribute",
+            format!("unknown request attribute `{}`", escape_for_terminal(&full)),
+        );
+        // Names are compared without the prefix every candidate shares:
+        // with it, the edits allowed grow with its length (`soc2` came out
+        // as `request.team`).
+        let known = schema
+            .attributes()
+            .filter_map(|a| a.name().strip_prefix(REQUEST_PREFIX));
+        if schema
+            .get(bare)
+            .is_some_and(|d| !is_request_attribute(d.name()))
+        {
+            d = d.with_help(format!(
+                "`{bare}` is a target attribute, declared by the catalog; a request gives request attributes only"
+            ));
+        } else if let Some(s) = crate::schema::suggest(bare, known) {
+            d = d.with_help(format!("did you mean `{REQUEST_PREFIX}{s}`?"));
+        }
+        return Err(Error::single(d));
+    };
+    Ok((bare.to_string(), def.kind()))
 }

@@ -17,6 +17,22 @@ target. The gateway itself applies no policy logic. It then
   request keeps the ``Policy`` it started with; a broken policy is rejected,
   the old one keeps serving and a ``policy_rejected`` event is written.
 
+Policies can depend on the request (``when request.data_class == "phi" {…}``).
+The gateway gives eligo the request attributes itself, from what the server
+knows, never from what a client says to loosen its own treatment:
+
+* ``team``, ``app`` and a data-class floor come from the configuration of the
+  client's API key (``--keys``, a JSON file; see ``load_access``);
+* a classifier the operator configures (``--classifier``) reads the body and
+  may name a data class;
+* the client may only *raise* its data class, with an ``X-Data-Class``
+  header or a ``data_class`` body field (not forwarded upstream), along the
+  ordered list of classes in the keys file. The class applied is the highest
+  of the floor, the classifier's and the client's. A class the list does not
+  have is refused with 400 ``invalid_data_class``: nothing is routed.
+* ``kind`` is ``chat``. A request of which nothing says the data class is
+  routed with the class not given, which eligo treats most strictly.
+
 Targets come from an eligo JSON catalog. eligo's strict reader is the source of
 truth for every target and its data-policy attributes; the gateway reads only
 each target's ``endpoint`` (an OpenAI-compatible base URL such as
@@ -38,6 +54,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import importlib
+import importlib.util
+import inspect
 import json
 import logging
 import math
@@ -45,10 +65,11 @@ import os
 import re
 import signal
 import sys
-from dataclasses import dataclass
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import aiohttp
 import eligo
@@ -80,6 +101,20 @@ ROUTING_FIELDS = frozenset(
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+# The header and the body field with which a client may raise (never lower)
+# the data class of its request. The body field is compared case-folded and
+# never forwarded upstream.
+DATA_CLASS_HEADER = "X-Data-Class"
+DATA_CLASS_FIELD = "data_class"
+
+# The fields of a key's entry in the keys file.
+CLIENT_FIELDS = frozenset({"team", "app", "data_class"})
+
+# A classifier: given the request body (a dict, not to be changed), a data
+# class or None. A coroutine function is awaited; any other callable runs in
+# a worker thread so that it cannot hold up the event loop.
+Classifier = Callable[[dict[str, Any]], Union[Optional[str], Awaitable[Optional[str]]]]
+
 # At most this many characters of a name (a client's model, a provider) are
 # written into a message or a log line; see `quote`.
 MAX_ECHO = 128
@@ -102,6 +137,206 @@ class BadRequest(Exception):
     def __init__(self, message: str, code: Optional[str] = None, param: Optional[str] = None) -> None:
         super().__init__(message)
         self.message, self.code, self.param = message, code, param
+
+
+class Unauthorized(Exception):
+    """A request without a usable API key; answered with 401 ``invalid_api_key``."""
+
+
+class ClassifierFailed(Exception):
+    """The classifier raised, or named a class the keys file does not list; answered with 500."""
+
+
+@dataclass(frozen=True)
+class Client:
+    """What the server's configuration says about the requests of one API key."""
+
+    team: Optional[str] = None
+    app: Optional[str] = None
+    data_class: Optional[str] = None  # the floor: the class is never lower
+
+
+@dataclass(frozen=True)
+class Access:
+    """The keys file: the ordered data classes, each key's client, and the
+    client of requests without a key (``None``: a key is required).
+
+    Keys are held by their SHA-256 digest. Without a keys file every request
+    is anonymous with no attributes, and no data class is known.
+    """
+
+    data_classes: tuple[str, ...] = ()
+    keys: Mapping[str, Client] = field(default_factory=dict)
+    anonymous: Optional[Client] = Client()
+
+    def rank(self, data_class: str) -> int:
+        """Where ``data_class`` is in the ordered list; ``ValueError`` when it is not there."""
+        return self.data_classes.index(data_class)
+
+    def client(self, authorization: list[str]) -> Client:
+        """The client of a request with these ``Authorization`` headers; raises ``Unauthorized``.
+
+        Without configured keys, every request is anonymous and the header is
+        not read. Otherwise a request with one ``Bearer`` key is that key's
+        client, and one without the header the anonymous client, when there
+        is one. A key that is not configured is refused, never treated as
+        anonymous.
+        """
+        if not self.keys:
+            if self.anonymous is None:
+                raise Unauthorized()
+            return self.anonymous
+        if not authorization:
+            if self.anonymous is None:
+                raise Unauthorized()
+            return self.anonymous
+        if len(authorization) != 1:
+            raise Unauthorized()
+        scheme, _, token = authorization[0].strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized()
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+        client = self.keys.get(digest)
+        if client is None:
+            raise Unauthorized()
+        return client
+
+    def data_class(self, client: Client, classified: Optional[str], claimed: list[str]) -> Optional[str]:
+        """The class a request is routed with: the highest of the key's floor,
+        the classifier's class and the classes the client claims, or ``None``
+        when none of them says. Raises ``BadRequest`` for a claimed class the
+        list does not have: refused, not guessed at."""
+        for value in claimed:
+            if value not in self.data_classes:
+                known = ", ".join(quote(c, 64) for c in self.data_classes) or "none"
+                raise BadRequest(
+                    f"The data class {quote(value, 64)} is not one this gateway knows ({known}).",
+                    "invalid_data_class",
+                    DATA_CLASS_FIELD,
+                )
+        candidates = [c for c in (client.data_class, classified, *claimed) if c is not None]
+        return max(candidates, key=self.rank) if candidates else None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: an object with a key twice is an error, not the last value."""
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"the key {quote(k)} is given twice")
+        out[k] = v
+    return out
+
+
+def load_access(path: Union[str, Path]) -> Access:
+    """Reads a keys file; raises ``ValueError`` for anything it does not expect.
+
+    The file is a JSON object::
+
+        {"data_classes": ["public", "internal", "pii", "phi"],
+         "keys": {"sha256:<hex digest of the key>": {"team": "support", "app": "helpdesk", "data_class": "pii"},
+                  "a-plain-key": {"team": "research"}},
+         "anonymous": {"data_class": "internal"}}
+
+    * ``data_classes``: the data classes, lowest first. A client may raise
+      its class along this list, never lower it.
+    * ``keys``: each API key (written as is, or as ``sha256:`` and the
+      lowercase hex SHA-256 digest of the key, so the file need not hold it)
+      with its ``team``, ``app`` and ``data_class`` floor, each optional.
+    * ``anonymous``: the same for requests without an ``Authorization``
+      header. Left out when there are keys (or ``null``), such requests get
+      401; left out when there are none, every request is anonymous with no
+      attributes.
+    """
+    where = str(path)
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except ValueError as e:
+        raise ValueError(f"{where}: not a valid keys file: {e}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: the keys file must be a JSON object")
+    unknown = sorted(set(raw) - {"data_classes", "keys", "anonymous"})
+    if unknown:
+        raise ValueError(f"{where}: unknown field {quote(unknown[0])} (expected data_classes, keys, anonymous)")
+    classes = raw.get("data_classes", [])
+    if not isinstance(classes, list) or not all(isinstance(c, str) and c for c in classes):
+        raise ValueError(f"{where}: `data_classes` must be a list of non-empty strings, lowest first")
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"{where}: `data_classes` lists a class twice")
+
+    def client(entry: Any, name: str) -> Client:
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: {name} must be an object with team, app and data_class")
+        extra = sorted(set(entry) - CLIENT_FIELDS)
+        if extra:
+            raise ValueError(f"{where}: {name}: unknown field {quote(extra[0])} (expected team, app, data_class)")
+        for f in CLIENT_FIELDS:
+            if f in entry and not (isinstance(entry[f], str) and entry[f]):
+                raise ValueError(f"{where}: {name}: `{f}` must be a non-empty string")
+        if "data_class" in entry and entry["data_class"] not in classes:
+            raise ValueError(f"{where}: {name}: the data class {quote(entry['data_class'])} is not in `data_classes`")
+        return Client(team=entry.get("team"), app=entry.get("app"), data_class=entry.get("data_class"))
+
+    keys_raw = raw.get("keys", {})
+    if not isinstance(keys_raw, dict):
+        raise ValueError(f"{where}: `keys` must be an object from API key to its client")
+    keys: dict[str, Client] = {}
+    for n, (key, entry) in enumerate(keys_raw.items()):
+        name = f"key #{n + 1}"  # never the key itself, which may be a secret
+        if key.startswith("sha256:"):
+            digest = key[len("sha256:"):].lower()
+            if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                raise ValueError(f"{where}: {name}: `sha256:` must be followed by 64 hex digits")
+        elif key and key == key.strip() and not any(c.isspace() for c in key):
+            digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        else:
+            raise ValueError(f"{where}: {name}: a key must be non-empty, without spaces")
+        if digest in keys:
+            raise ValueError(f"{where}: {name}: the same key is configured twice")
+        keys[digest] = client(entry, name)
+    if "anonymous" in raw:
+        anonymous = None if raw["anonymous"] is None else client(raw["anonymous"], "`anonymous`")
+    else:
+        anonymous = None if keys else Client()
+    if not keys and anonymous is None:
+        raise ValueError(f"{where}: no keys and no anonymous client: no request could be served")
+    return Access(data_classes=tuple(classes), keys=keys, anonymous=anonymous)
+
+
+def load_classifier(spec: str) -> Classifier:
+    """The callable ``FUNCTION`` of ``MODULE:FUNCTION`` or ``path/to/file.py:FUNCTION``."""
+    source, sep, name = spec.rpartition(":")
+    if not sep or not source or not name:
+        raise ValueError(f"--classifier {spec!r}: expected MODULE:FUNCTION or FILE.py:FUNCTION")
+    try:
+        if source.endswith(".py"):
+            loaded = importlib.util.spec_from_file_location("eligo_gateway_classifier", source)
+            if loaded is None or loaded.loader is None:
+                raise ValueError(f"cannot load {source}")
+            module = importlib.util.module_from_spec(loaded)
+            loaded.loader.exec_module(module)
+        else:
+            module = importlib.import_module(source)
+    except Exception as e:  # a missing file, a syntax error, an import that fails
+        raise ValueError(f"--classifier {spec!r}: {e}") from e
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise ValueError(f"--classifier {spec!r}: {source} has no callable {name!r}")
+    return fn  # type: ignore[no-any-return]
+
+
+def claimed_data_classes(headers: Any, payload: dict[str, Any]) -> list[str]:
+    """The data classes a client claims: each ``X-Data-Class`` header, and
+    each body field named ``data_class`` in any letter case. Raises
+    ``BadRequest`` for a body value that is not a string."""
+    claimed = [v.strip() for v in headers.getall(DATA_CLASS_HEADER, [])]
+    for k, v in payload.items():
+        if k.casefold() == DATA_CLASS_FIELD:
+            if not isinstance(v, str):
+                raise BadRequest(f"The body field {quote(k, 64)} must be a string.", "invalid_data_class", k)
+            claimed.append(v)
+    return claimed
 
 
 def error_body(message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> dict[str, Any]:
@@ -266,7 +501,13 @@ class Gateway:
         *,
         reload_interval: float = 1.0,
         upstream_timeout: float = 120.0,
+        keys_path: Optional[Union[str, Path]] = None,
+        classifier: Optional[Classifier] = None,
     ) -> None:
+        self.access = load_access(keys_path) if keys_path is not None else Access()
+        if classifier is not None and not self.access.data_classes:
+            raise ValueError("a classifier needs the ordered `data_classes` of a keys file (--keys)")
+        self.classifier = classifier
         self.policy_path = Path(policy_path)
         self.events_path = Path(events_path)
         self.reload_interval = reload_interval
@@ -358,11 +599,46 @@ class Gateway:
             except Exception:  # keep watching; the current policy stays in force
                 log.exception("checking the policy file failed")
 
+    # -- request attributes --------------------------------------------------
+
+    def _client(self, request: web.Request) -> Client:
+        """The request's client by its API key; raises ``Unauthorized``."""
+        return self.access.client(request.headers.getall("Authorization", []))
+
+    async def _classify(self, payload: dict[str, Any]) -> Optional[str]:
+        """The classifier's data class for ``payload``; raises ``ClassifierFailed``."""
+        if self.classifier is None:
+            return None
+        try:
+            if inspect.iscoroutinefunction(self.classifier):
+                result = await self.classifier(payload)
+            else:
+                result = await asyncio.to_thread(self.classifier, payload)
+                if inspect.isawaitable(result):
+                    result = await result
+        except Exception as e:
+            log.exception("the classifier failed")
+            raise ClassifierFailed() from e
+        if result is not None and (not isinstance(result, str) or result not in self.access.data_classes):
+            log.error("the classifier gave %r, which is not in the keys file's data_classes", result)
+            raise ClassifierFailed()
+        return result
+
+    @staticmethod
+    def attributes(client: Client, data_class: Optional[str]) -> dict[str, str]:
+        """The request attributes eligo routes with; those nobody gave are left out."""
+        attrs = {"kind": "chat", "team": client.team, "app": client.app, "data_class": data_class}
+        return {k: v for k, v in attrs.items() if v is not None}
+
     # -- HTTP --------------------------------------------------------------
 
     async def chat_completions(self, request: web.Request) -> web.Response:
         """``POST /v1/chat/completions``: decide, then forward or refuse."""
         policy = self.policy  # this request's policy, whatever reloads happen meanwhile
+        try:
+            client = self._client(request)
+        except Unauthorized:
+            return error(401, "The API key is missing or not valid.", "invalid_request_error", "invalid_api_key")
         try:
             payload = parse_body(await request.read())
         except BadRequest as e:
@@ -380,7 +656,19 @@ class Gateway:
         model = payload["model"]
 
         try:
-            decision = policy.route(self.catalog, model)
+            claimed = claimed_data_classes(request.headers, payload)
+            payload = {k: v for k, v in payload.items() if k.casefold() != DATA_CLASS_FIELD}
+            classified = await self._classify(payload)
+            data_class = self.access.data_class(client, classified, claimed)
+        except BadRequest as e:
+            return error(400, e.message, "invalid_request_error", e.code, e.param)
+        except ClassifierFailed:
+            msg = "The gateway could not classify the request."
+            return error(500, msg, "server_error", "classifier_failed")
+        attributes = self.attributes(client, data_class)
+
+        try:
+            decision = policy.route(self.catalog, model, request=attributes)
         except eligo.RequestError as e:  # a model or target the catalog does not have
             # eligo's `help` may suggest a real catalog id ("did you mean ..."):
             # that stays in the gateway's log, the client learns nothing of the catalog.
@@ -445,15 +733,25 @@ class Gateway:
         """``GET /v1/models``: every ``model`` value the current policy would route now.
 
         That is each model name and each target id for which
-        ``Policy.route`` gives a decision that is not blocked.
+        ``Policy.route`` gives a decision that is not blocked, for this key's
+        attributes and the data class its ``X-Data-Class`` header claims
+        (there is no body for the classifier to read).
         """
         policy = self.policy
+        try:
+            client = self._client(request)
+            data_class = self.access.data_class(client, None, claimed_data_classes(request.headers, {}))
+        except Unauthorized:
+            return error(401, "The API key is missing or not valid.", "invalid_request_error", "invalid_api_key")
+        except BadRequest as e:
+            return error(400, e.message, "invalid_request_error", e.code, e.param)
+        attributes = self.attributes(client, data_class)
         models = [u.model for u in self.upstreams.values() if u.model != "*"]
         names = dict.fromkeys(models + list(self.upstreams))
         data = []
         for name in names:
             try:
-                decision = policy.route(self.catalog, name)
+                decision = policy.route(self.catalog, name, request=attributes)
             except eligo.PolicyError:
                 continue
             if not decision.blocked:
@@ -509,6 +807,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     p.add_argument("--reload-interval", type=float, default=1.0, help="seconds between policy file checks")
     p.add_argument("--upstream-timeout", type=float, default=120.0, help="seconds allowed for one upstream")
+    p.add_argument(
+        "--keys",
+        help="JSON file of API keys (each with its team, app and data-class floor) and the ordered data classes",
+    )
+    p.add_argument(
+        "--classifier",
+        help="MODULE:FUNCTION or FILE.py:FUNCTION given each request body, returning a data class or None",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -518,6 +824,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             args.events,
             reload_interval=args.reload_interval,
             upstream_timeout=args.upstream_timeout,
+            keys_path=args.keys,
+            classifier=load_classifier(args.classifier) if args.classifier else None,
         )
     except (OSError, ValueError) as e:  # eligo's errors are ValueErrors
         print(f"error: {e}", file=sys.stderr)

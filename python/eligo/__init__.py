@@ -10,6 +10,18 @@ target does not declare is unknown, and unknown never passes.
 >>> policy.evaluate({"provider": "acme", "model": "m1",
 ...                  "attributes": {"iso27001": True, "retention_days": 0}}).allowed
 True
+
+Requirements can depend on the request (``when`` blocks over
+``request.data_class``, ``request.team``, ...); ``evaluate``, ``filter``,
+``route`` and ``preview`` take its attributes as ``request=``. A request
+that does not say gets every block that could apply:
+
+>>> policy = eligo.compile('when request.data_class in ["phi"] { require hipaa; }')
+>>> target = {"provider": "acme", "model": "m1"}
+>>> policy.evaluate(target, request={"data_class": "public"}).allowed
+True
+>>> policy.evaluate(target).allowed
+False
 """
 
 from ._eligo import (

@@ -6,6 +6,10 @@ from typing import Any, ClassVar, Optional, SupportsIndex, TypeVar, Union, final
 
 _M = TypeVar("_M", bound=Mapping[str, Any])
 
+# The attributes of one request (``request=``), by name with or without
+# ``request.``: ``{"data_class": "phi", "team": "research"}``.
+_RequestAttributes = Mapping[str, Union[str, int, bool, None]]
+
 __all__ = [
     "Catalog",
     "CatalogError",
@@ -42,7 +46,12 @@ class PolicyError(ValueError):
 class PolicySyntaxError(PolicyError): ...
 class PolicyCompileError(PolicyError): ...
 class CatalogError(PolicyError): ...
-class RequestError(PolicyError): ...
+class RequestError(PolicyError):
+    """A request names a model or target the catalog does not have, or its
+    ``request=`` attributes do not fit the policy: an unknown name
+    (``request/unknown-attribute``, with a did-you-mean help), a value of
+    the wrong type (``request/invalid-value``), or a mapping that is not one
+    of names to values (``request/invalid-attribute``)."""
 
 @final
 class Reason:
@@ -60,6 +69,13 @@ class Reason:
     def attributes(self) -> list[str]: ...
     @property
     def index(self) -> int: ...
+    @property
+    def condition(self) -> Optional[str]:
+        """The ``when`` condition the requirement stands under, in canonical
+        form (nested blocks joined with ``and``), or ``None`` for a
+        requirement outside every block. A requirement under a condition
+        fails only when the condition held, or when the request did not say
+        (then ``attributes`` names the request attributes not given)."""
 
 @final
 class Verdict:
@@ -176,8 +192,25 @@ class Policy:
     def source(self) -> str: ...
     @property
     def canonical_text(self) -> str: ...
-    def evaluate(self, target: Mapping[str, Any], date: Optional[str] = None) -> Verdict:
-        """The verdict on one target mapping, in the catalog's target shape.
+    def evaluate(
+        self,
+        target: Mapping[str, Any],
+        date: Optional[str] = None,
+        *,
+        request: Optional[_RequestAttributes] = None,
+    ) -> Verdict:
+        """The verdict on one target mapping, in the catalog's target shape,
+        for a request with the attributes ``request``.
+
+        ``request`` maps request attribute names (``data_class`` or
+        ``request.data_class``; the standard ``data_class``, ``team``,
+        ``app`` and ``kind``, and those the policy declares) to values
+        typed by the policy: ``str`` for text, ``int`` for a number,
+        ``bool`` for a flag (a ``bool`` is never taken as an ``int``).
+        ``None``, or leaving a name out, means the request does not say:
+        a ``when`` block whose condition depends on it applies, the
+        strictest treatment. An unknown name, a value of another type, or
+        the same name with and without ``request.`` is a ``RequestError``.
 
         A mapping is read as Python code reads it: an exact ``dict`` from its
         items, any other mapping (a ``dict`` subclass too) through ``keys()``
@@ -189,14 +222,20 @@ class Policy:
         ``CatalogError``.
         """
     @overload
-    def filter(self, targets: Catalog, date: Optional[str] = None) -> AllowedSet:
+    def filter(
+        self, targets: Catalog, date: Optional[str] = None, *, request: Optional[_RequestAttributes] = None
+    ) -> AllowedSet:
         """The allowed targets of a catalog, as ``encode(catalog, date).filter()``
         gives them, computed without the GIL. The policy keeps its binding to
         the catalog for that catalog and day (its last four), so a second call
         only filters; another day gets a binding of its own. For an iterable
-        of mappings, the allowed mappings themselves, in order."""
+        of mappings, the allowed mappings themselves, in order. Either for a
+        request with the attributes ``request`` (as for ``evaluate``): the
+        binding is kept whatever the request."""
     @overload
-    def filter(self, targets: Iterable[_M], date: Optional[str] = None) -> list[_M]: ...
+    def filter(
+        self, targets: Iterable[_M], date: Optional[str] = None, *, request: Optional[_RequestAttributes] = None
+    ) -> list[_M]: ...
     def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...
     def route(
         self,
@@ -204,12 +243,27 @@ class Policy:
         model: str,
         pin: Optional[str] = None,
         date: Optional[str] = None,
-    ) -> Decision: ...
-    def preview(self, catalog: Catalog, date: Optional[str] = None, model: Optional[str] = None) -> dict[str, Any]:
+        *,
+        request: Optional[_RequestAttributes] = None,
+    ) -> Decision:
+        """Routes a request for ``model`` (``provider/model`` pins that
+        target), or pinned to the target id ``pin``, with the request
+        attributes ``request`` (as for ``evaluate``). The event of a blocked
+        or warned decision names, under ``request``, the ``attributes`` the
+        policy's conditions read that were given and the ``missing`` ones."""
+    def preview(
+        self,
+        catalog: Catalog,
+        date: Optional[str] = None,
+        model: Optional[str] = None,
+        *,
+        request: Optional[_RequestAttributes] = None,
+    ) -> dict[str, Any]:
         """Every target of ``catalog``, allowed or blocked, with reasons. With
         ``model``, only the targets serving it, as a request for it sees
         them: a target serving every model (``*``) is judged as serving
-        ``model``."""
+        ``model``. For a request with the attributes ``request`` (as for
+        ``evaluate``); a failure under a ``when`` block has a ``condition``."""
         ...
     def lint(self) -> list[dict[str, Any]]: ...
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -84,7 +85,15 @@ class Harness:
         self.tmp_path = tmp_path
         self.gateway = gateway
         self.up = upstreams
+        self.url = url
         self.client = openai.AsyncOpenAI(base_url=url + "/v1", api_key="client-secret", max_retries=0, timeout=10)
+        self._clients: list[openai.AsyncOpenAI] = []
+
+    def client_for(self, api_key: str) -> openai.AsyncOpenAI:
+        """An SDK client sending ``api_key``, closed with the harness."""
+        client = openai.AsyncOpenAI(base_url=self.url + "/v1", api_key=api_key, max_retries=0, timeout=10)
+        self._clients.append(client)
+        return client
 
     def events(self, action: Optional[str] = None) -> list[dict[str, Any]]:
         """Every event in the JSON-lines file (each line must be one JSON object)."""
@@ -119,9 +128,18 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, policy: str, down: tuple[str, ...] = (), targets: list[tuple[str, str, Any]] = TARGETS
+    tmp_path: Path,
+    policy: str,
+    down: tuple[str, ...] = (),
+    targets: list[tuple[str, str, Any]] = TARGETS,
+    keys: Optional[dict[str, Any]] = None,
+    classifier: Optional[eligo_gateway.Classifier] = None,
 ) -> AsyncIterator[Harness]:
-    """Starts the mocks and a gateway over ``targets``; ``down`` upstreams refuse connections."""
+    """Starts the mocks and a gateway over ``targets``; ``down`` upstreams refuse connections.
+
+    ``keys`` is written as the gateway's keys file; ``classifier`` is its classifier.
+    """
+    tmp_path.mkdir(parents=True, exist_ok=True)
     upstreams = {name: MockUpstream(name) for name in ("cloud", "primary", "secondary")}
     runners, urls = [], {}
     refusing = []
@@ -139,8 +157,15 @@ async def running(
     ]
     (tmp_path / "catalog.json").write_text(json.dumps({"targets": catalog}), encoding="utf-8")
     (tmp_path / "policy.pol").write_text(policy, encoding="utf-8")
+    if keys is not None:
+        (tmp_path / "keys.json").write_text(json.dumps(keys), encoding="utf-8")
     gateway = Gateway(
-        tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "events.jsonl", reload_interval=0.02
+        tmp_path / "policy.pol",
+        tmp_path / "catalog.json",
+        tmp_path / "events.jsonl",
+        reload_interval=0.02,
+        keys_path=tmp_path / "keys.json" if keys is not None else None,
+        classifier=classifier,
     )
     runner, url = await start(gateway.app())
     runners.append(runner)
@@ -149,6 +174,8 @@ async def running(
         yield harness
     finally:
         await harness.client.close()
+        for c in harness._clients:
+            await c.close()
         for r in reversed(runners):
             await r.cleanup()
         for sock in refusing:
@@ -207,7 +234,7 @@ async def test_blocked_request_is_refused_before_any_upstream_is_contacted(tmp_p
 
         [event] = h.events("block")
         assert event["schema"] == "eligo.security_event/2" and event["status"] == 403
-        assert event["request"] == {"model": "m-open", "pinned": None}
+        assert event["request"] == {"model": "m-open", "pinned": None, "attributes": {}, "missing": []}
         assert event["policies"][0]["fingerprint"] == fingerprint(STRICT)
         assert event["candidate_count"] == 1
         assert [g["candidates"] for g in event["groups"]] == [["cloud/m-open"]]
@@ -223,7 +250,7 @@ async def test_pinned_non_compliant_target_is_blocked_not_rerouted(tmp_path: Pat
         assert "The pinned provider cloud/m-chat does not meet its requirements." in info.value.message
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
         [event] = h.events("block")
-        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat"}
+        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []}
 
         # The same model routed automatically is served by a compliant target.
         assert (await h.content("m-chat"))[0] == "Hello from primary"
@@ -269,9 +296,9 @@ async def test_warn_mode_lets_traffic_through_and_logs_the_event(tmp_path: Path)
 
         events = h.events("warn")
         assert [e["request"] for e in events] == [
-            {"model": "m-open", "pinned": None},
-            {"model": "m-chat", "pinned": "cloud/m-chat"},
-            {"model": "m-chat", "pinned": None},
+            {"model": "m-open", "pinned": None, "attributes": {}, "missing": []},
+            {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []},
+            {"model": "m-chat", "pinned": None, "attributes": {}, "missing": []},
         ]
         assert all(e["status"] == 200 and e["policies"][0]["mode"] == "warn" for e in events)
         assert "would have been blocked by the provider compliance policy `strict-warn`" in events[0]["message"]
@@ -327,7 +354,7 @@ async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
         assert "\\u2028" in raw.decode() and "\\u0085" in raw.decode()
         assert raw.count(b"\n") == 2  # policy_loaded and the block
         [event] = h.events("block")
-        assert event["request"] == {"model": model, "pinned": None}
+        assert event["request"] == {"model": model, "pinned": None, "attributes": {}, "missing": []}
 
 
 # Regression: the 404 for an unknown model or target carried eligo's help,
@@ -691,3 +718,371 @@ async def test_command_line_serves_on_a_free_port(tmp_path: Path) -> None:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), timeout=10) == 0
         await runner.cleanup()
+
+
+# -- request attributes: keys, data classes, the classifier ---------------------------------
+
+# The class decides the pool: public may use `cloud`, anything above needs
+# zero retention, phi needs HIPAA (only `secondary`); teams other than
+# research may not use m-open; the `batch` app may not use `primary`.
+CLASSES = """policy "classes";
+version "1";
+require !trains_on_prompts;
+when request.data_class != "public" { require zero_data_retention; }
+when request.data_class == "phi" { require hipaa; }
+when request.team != "research" { deny model ["m-open"]; }
+when request.app == "batch" { deny provider ["primary"]; }
+"""
+KEEPS = {"trains_on_prompts": False, "zero_data_retention": False, "logs_prompts": True}
+CLASS_TARGETS = [
+    ("cloud", "m-chat", KEEPS),
+    ("primary", "m-chat", COMPLIANT),
+    ("secondary", "m-chat", {**COMPLIANT, "hipaa": True}),
+    ("cloud", "m-open", KEEPS),
+]
+BATCH_KEY = "k-batch"
+KEYS: dict[str, Any] = {
+    "data_classes": ["public", "internal", "pii", "phi"],
+    "keys": {
+        "k-research": {"team": "research", "app": "notebook", "data_class": "public"},
+        "k-support": {"team": "support", "app": "helpdesk", "data_class": "pii"},
+        "sha256:" + hashlib.sha256(BATCH_KEY.encode()).hexdigest(): {"team": "research", "app": "batch"},
+        "k-nofloor": {"team": "research"},
+    },
+}
+# Which upstream answers m-chat for each class (the first of its pool).
+FIRST = {"public": "cloud", "internal": "primary", "pii": "primary", "phi": "secondary", None: "secondary"}
+
+
+async def answered(
+    client: openai.AsyncOpenAI,
+    model: str = "m-chat",
+    messages: list[ChatCompletionMessageParam] = MESSAGES,
+    **kwargs: Any,
+) -> Optional[str]:
+    """The upstream that answered a chat request, by the mock's reply."""
+    reply = await client.chat.completions.create(model=model, messages=messages, **kwargs)
+    text = reply.choices[0].message.content
+    assert text is not None and text.startswith("Hello from ")
+    return text[len("Hello from "):]
+
+
+def data_class_header(value: str) -> dict[str, Any]:
+    return {"extra_headers": {"X-Data-Class": value}}
+
+
+@async_test
+async def test_a_client_cannot_lower_its_data_class(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        support = h.client_for("k-support")  # floor: pii
+        assert await answered(support) == FIRST["pii"]
+        for lower in ("public", "internal", "pii"):
+            assert await answered(support, **data_class_header(lower)) == FIRST["pii"], lower
+            assert await answered(support, extra_body={"data_class": lower}) == FIRST["pii"], lower
+            assert await answered(support, extra_body={"Data_Class": lower}) == FIRST["pii"], lower
+        # The lowest of several claims does not win either.
+        reply = await support.chat.completions.with_raw_response.create(
+            model="m-chat",
+            messages=MESSAGES,
+            extra_headers={"X-Data-Class": "public"},
+            extra_body={"data_class": "public"},
+        )
+        assert reply.headers["x-eligo-target"] == "primary/m-chat"
+        assert h.received()["cloud"] == 0
+        # The claim is the gateway's: the body field never reaches an upstream.
+        assert all(
+            "data_class" not in {k.casefold() for k in got["json"]} for got in h.up["primary"].received
+        )
+
+
+@async_test
+async def test_a_client_can_raise_its_data_class(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        research = h.client_for("k-research")  # floor: public
+        assert await answered(research) == FIRST["public"]
+        for higher in ("internal", "pii", "phi"):
+            assert await answered(research, **data_class_header(higher)) == FIRST[higher], higher
+            assert await answered(research, extra_body={"data_class": higher}) == FIRST[higher], higher
+        # With a header and a body field, the highest applies.
+        both: dict[str, Any] = {"extra_headers": {"X-Data-Class": "phi"}, "extra_body": {"data_class": "internal"}}
+        assert await answered(research, **both) == FIRST["phi"]
+        # Raised to phi, m-open (only on `cloud`) is blocked, and the event says why.
+        with pytest.raises(openai.PermissionDeniedError):
+            await research.chat.completions.create(model="m-open", messages=MESSAGES, **data_class_header("phi"))
+        [event] = h.events("block")
+        assert event["request"]["attributes"] == {"data_class": "phi", "team": "research", "app": "notebook"}
+        assert event["request"]["missing"] == []
+
+
+@async_test
+async def test_unknown_data_classes_are_refused_not_guessed(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        research = h.client_for("k-research")
+        for kwargs in (
+            data_class_header("PHI"),  # classes are matched exactly
+            data_class_header("secret"),
+            data_class_header(""),
+            {"extra_body": {"data_class": "top-secret"}},
+            {"extra_body": {"data_class": 4}},
+            {"extra_body": {"data_class": None}},
+        ):
+            with pytest.raises(openai.BadRequestError) as info:
+                await research.chat.completions.create(model="m-chat", messages=MESSAGES, **kwargs)
+            assert info.value.code == "invalid_data_class", kwargs
+        assert "`secret` is not one this gateway knows (`public`, `internal`, `pii`, `phi`)" in str(
+            await refused_message(research, data_class_header("secret"))
+        )
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+        assert h.events("block") == []
+
+    # Without a keys file no class is known: any claim is refused.
+    async with running(tmp_path / "bare", CLASSES, targets=CLASS_TARGETS) as h:
+        with pytest.raises(openai.BadRequestError) as info:
+            await h.client.chat.completions.create(model="m-chat", messages=MESSAGES, **data_class_header("phi"))
+        assert info.value.code == "invalid_data_class"
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+
+async def refused_message(client: openai.AsyncOpenAI, kwargs: dict[str, Any]) -> str:
+    with pytest.raises(openai.BadRequestError) as info:
+        await client.chat.completions.create(model="m-chat", messages=MESSAGES, **kwargs)
+    return error_message(info.value)
+
+
+def keyword_classifier(body: dict[str, Any]) -> Optional[str]:
+    """``phi`` when a message mentions a patient, ``public`` for `weather`, else None."""
+    text = json.dumps(body.get("messages"))
+    if "patient" in text:
+        return "phi"
+    if "weather" in text:
+        return "public"
+    return None
+
+
+def ask(text: str) -> list[ChatCompletionMessageParam]:
+    return [{"role": "user", "content": text}]
+
+
+@pytest.mark.parametrize("kind", ["function", "coroutine"])
+@async_test
+async def test_the_classifier_result_applies(tmp_path: Path, kind: str) -> None:
+    classifier: eligo_gateway.Classifier = keyword_classifier
+    if kind == "coroutine":
+
+        async def classifier(body: dict[str, Any]) -> Optional[str]:
+            await asyncio.sleep(0)
+            return keyword_classifier(body)
+
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS, classifier=classifier) as h:
+        research, support = h.client_for("k-research"), h.client_for("k-support")
+        assert await answered(research, messages=ask("hello")) == FIRST["public"]
+        # The classifier raises the class above the key's floor...
+        assert await answered(research, messages=ask("the patient's chart")) == FIRST["phi"]
+        assert await answered(support, messages=ask("the patient's chart")) == FIRST["phi"]
+        # ...and never lowers it: below the floor, the floor applies.
+        assert await answered(support, messages=ask("the weather")) == FIRST["pii"]
+        # A client's claim cannot lower what the classifier found.
+        low = await answered(research, messages=ask("the patient's chart"), **data_class_header("public"))
+        assert low == FIRST["phi"]
+        # The classifier sees the body without the client's claim.
+        with pytest.raises(openai.PermissionDeniedError):
+            await research.chat.completions.create(model="m-open", messages=ask("a patient"))
+        [event] = h.events("block")
+        assert event["request"]["attributes"]["data_class"] == "phi"
+
+
+@async_test
+async def test_a_failing_classifier_refuses_the_request(tmp_path: Path) -> None:
+    answers: list[Any] = []
+
+    def flaky(body: dict[str, Any]) -> Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS, classifier=flaky) as h:
+        research = h.client_for("k-research")
+        for answer in (RuntimeError("classifier down"), "secret", 3, "PHI"):
+            answers.append(answer)
+            with pytest.raises(openai.InternalServerError) as info:
+                await research.chat.completions.create(model="m-chat", messages=MESSAGES)
+            assert info.value.status_code == 500 and info.value.code == "classifier_failed", answer
+            assert "secret" not in error_message(info.value)
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+        answers.append(None)  # cannot tell: the floor applies
+        assert await answered(research) == FIRST["public"]
+
+
+@async_test
+async def test_a_keys_team_and_app_apply(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        research, support, batch = h.client_for("k-research"), h.client_for("k-support"), h.client_for(BATCH_KEY)
+        # Team: research may use m-open, support may not.
+        assert await answered(research, model="m-open") == "cloud"
+        with pytest.raises(openai.PermissionDeniedError):
+            await support.chat.completions.create(model="m-open", messages=MESSAGES, **data_class_header("public"))
+        # App: batch may not use `primary`; its key (given by digest) has no floor.
+        assert await answered(batch, **data_class_header("internal")) == "secondary"
+        assert await answered(research, **data_class_header("internal")) == "primary"
+        # Headers cannot set the team or the app: they are not read.
+        headers = {"X-Team": "research", "X-App": "notebook", "X-Data-Class": "public"}
+        kwargs: dict[str, Any] = {"extra_headers": headers}
+        with pytest.raises(openai.PermissionDeniedError):
+            await support.chat.completions.create(model="m-open", messages=MESSAGES, **kwargs)
+        for event in h.events("block"):
+            assert event["request"]["attributes"]["team"] == "support"
+        # /v1/models lists what each key may use.
+        assert [m.id async for m in research.models.list()] == [
+            "m-chat", "m-open", "cloud/m-chat", "primary/m-chat", "secondary/m-chat", "cloud/m-open"
+        ]
+        assert [m.id async for m in support.models.list()] == ["m-chat", "primary/m-chat", "secondary/m-chat"]
+
+
+@async_test
+async def test_a_request_of_no_known_class_gets_the_strictest_treatment(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        nofloor = h.client_for("k-nofloor")
+        # No floor, no classifier, no claim: every block that could apply does.
+        assert await answered(nofloor) == FIRST[None] == "secondary"
+        with pytest.raises(openai.PermissionDeniedError):
+            await nofloor.chat.completions.create(model="cloud/m-chat", messages=MESSAGES)
+        [event] = h.events("block")
+        assert event["request"] == {
+            "model": "m-chat",
+            "pinned": "cloud/m-chat",
+            "attributes": {"team": "research"},
+            "missing": ["app", "data_class"],
+        }
+        failures = event["groups"][0]["failures"]
+        # Both class blocks applied because the request did not say its class.
+        assert [(f["text"], f["condition"], f["value"], f["attributes"]) for f in failures] == [
+            ("require zero_data_retention", 'request.data_class != "public"', "unknown", ["request.data_class"]),
+            ("require hipaa", 'request.data_class == "phi"', "unknown", ["request.data_class", "hipaa"]),
+        ]
+
+    # Without a keys file: anonymous, nothing given but the kind.
+    async with running(tmp_path / "bare", CLASSES, targets=CLASS_TARGETS) as h:
+        assert await answered(h.client) == "secondary"
+        with pytest.raises(openai.PermissionDeniedError):
+            await h.client.chat.completions.create(model="m-open", messages=MESSAGES)
+        [event] = h.events("block")
+        assert event["request"]["attributes"] == {}
+        assert event["request"]["missing"] == ["app", "data_class", "team"]
+
+
+@async_test
+async def test_keys_are_required_when_configured(tmp_path: Path) -> None:
+    async with running(tmp_path, CLASSES, targets=CLASS_TARGETS, keys=KEYS) as h:
+        for client in (h.client, h.client_for("k-researc")):  # unknown keys
+            with pytest.raises(openai.AuthenticationError) as info:
+                await client.chat.completions.create(model="m-chat", messages=MESSAGES)
+            assert info.value.status_code == 401 and info.value.code == "invalid_api_key"
+            with pytest.raises(openai.AuthenticationError):
+                [m async for m in client.models.list()]
+        url = h.url + "/v1/chat/completions"
+        body = {"model": "m-chat", "messages": MESSAGES}
+        async with aiohttp.ClientSession() as s:
+            for headers in (
+                {},  # no key, and no anonymous client configured
+                {"Authorization": "Basic k-research"},
+                {"Authorization": "Bearer"},
+                {"Authorization": "Bearer " + hashlib.sha256(BATCH_KEY.encode()).hexdigest()},  # the digest is no key
+            ):
+                async with s.post(url, json=body, headers=headers) as r:
+                    assert r.status == 401, headers
+            # Two Authorization headers: refused, whichever is valid.
+            async with s.post(
+                url, json=body, headers=[("Authorization", "Bearer k-research"), ("Authorization", "Bearer nope")]
+            ) as r:
+                assert r.status == 401
+        assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
+
+    # An anonymous client, when configured, serves requests without a key.
+    keys = dict(KEYS, anonymous={"data_class": "internal", "app": "kiosk"})
+    async with running(tmp_path / "anon", CLASSES, targets=CLASS_TARGETS, keys=keys) as h:
+        async with aiohttp.ClientSession() as s:
+            body = {"model": "m-chat", "messages": MESSAGES}
+            async with s.post(h.url + "/v1/chat/completions", json=body) as r:
+                assert r.status == 200 and r.headers["x-eligo-target"] == "primary/m-chat"
+        with pytest.raises(openai.AuthenticationError):  # a wrong key is never anonymous
+            await h.client.chat.completions.create(model="m-chat", messages=MESSAGES)
+
+
+def test_bad_keys_files_stop_the_gateway(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "policy.pol").write_text(CLASSES, encoding="utf-8")
+    catalog = {"targets": [{"provider": "a", "model": "m", "endpoint": "http://127.0.0.1:1/v1"}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog), encoding="utf-8")
+    cases: dict[str, tuple[str, str]] = {
+        "not-json": ("{", "not a valid keys file"),
+        "duplicate": ('{"data_classes": [], "data_classes": []}', "given twice"),
+        "field": ('{"data_classes": [], "clients": {}}', "unknown field `clients`"),
+        "classes": ('{"data_classes": ["a", "a"]}', "lists a class twice"),
+        "class-type": ('{"data_classes": ["a", 1]}', "non-empty strings"),
+        "floor": ('{"data_classes": ["a"], "keys": {"k": {"data_class": "b"}}}', "not in `data_classes`"),
+        "entry": ('{"data_classes": [], "keys": {"k": {"tenant": "x"}}}', "unknown field `tenant`"),
+        "team": ('{"data_classes": [], "keys": {"k": {"team": 3}}}', "`team` must be a non-empty string"),
+        "digest": ('{"data_classes": [], "keys": {"sha256:abc": {}}}', "64 hex digits"),
+        "twice": (
+            json.dumps({"keys": {"k": {}, "sha256:" + hashlib.sha256(b"k").hexdigest(): {}}}),
+            "the same key is configured twice",
+        ),
+        "space": ('{"keys": {"a key": {}}}', "without spaces"),
+        "nobody": ('{"data_classes": ["a"], "anonymous": null}', "no request could be served"),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / f"{name}.json").write_text(text, encoding="utf-8")
+        argv = [
+            "--policy", str(tmp_path / "policy.pol"), "--catalog", str(tmp_path / "catalog.json"),
+            "--events", str(tmp_path / "e.jsonl"), "--keys", str(tmp_path / f"{name}.json"),
+        ]  # fmt: skip
+        assert main(argv) == 2, name
+        err = capsys.readouterr().err
+        assert message in err, (name, err)
+        assert "k-secret" not in err
+    # A key is never named in an error (it may be a secret).
+    (tmp_path / "secret.json").write_text('{"keys": {"k-secret": {"team": ""}}}', encoding="utf-8")
+    argv = [
+        "--policy", str(tmp_path / "policy.pol"), "--catalog", str(tmp_path / "catalog.json"),
+        "--events", str(tmp_path / "e.jsonl"), "--keys", str(tmp_path / "secret.json"),
+    ]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "key #1" in err and "k-secret" not in err
+    # A classifier needs the ordered classes, and must load.
+    with pytest.raises(ValueError, match="data_classes"):
+        Gateway(tmp_path / "policy.pol", tmp_path / "catalog.json", tmp_path / "e.jsonl", classifier=keyword_classifier)
+    for spec in ("nope", "no_such_module_here:f", str(tmp_path / "missing.py") + ":f", "json:no_such_function"):
+        with pytest.raises(ValueError, match="--classifier"):
+            eligo_gateway.load_classifier(spec)
+
+
+# The shipped example: policy, catalog, keys file and classifier together,
+# as the README describes them.
+@async_test
+async def test_the_shipped_example_routes_by_key_class_and_classifier(tmp_path: Path) -> None:
+    example = GATEWAY_DIR / "example"
+    classifier = eligo_gateway.load_classifier(str(example / "classifier.py") + ":classify")
+    shipped = json.loads((example / "catalog.json").read_text(encoding="utf-8"))["targets"]
+    by_provider = {"cloud": "cloud", "onprem-a": "primary", "onprem-b": "secondary"}
+    targets = [(by_provider[t["provider"]], t["model"], t["attributes"]) for t in shipped]
+    keys = json.loads((example / "keys.json").read_text(encoding="utf-8"))
+    policy = (example / "data-classes.pol").read_text(encoding="utf-8")
+    assert eligo.compile(policy).lint() == []
+    async with running(tmp_path, policy, targets=targets, keys=keys, classifier=classifier) as h:
+        research, support = h.client_for("demo-research-key"), h.client_for("demo-support-key")
+        clinic = h.client_for("demo-clinic-key")  # configured by its digest
+        model = "llama-3.3-70b"
+        assert await answered(research, model=model) == "cloud"
+        assert await answered(research, model="gpt-4o") == "cloud"
+        assert await answered(research, model=model, **data_class_header("phi")) == "secondary"
+        assert await answered(research, model=model, messages=ask("my email is a@b.example")) == "primary"
+        assert await answered(research, model=model, messages=ask("the patient's diagnosis")) == "secondary"
+        assert await answered(support, model=model) == "primary"
+        assert await answered(support, model=model, **data_class_header("public")) == "primary"
+        assert await answered(clinic, model=model) == "secondary"
+        with pytest.raises(openai.PermissionDeniedError):
+            await support.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        [event] = h.events("block")
+        assert event["policies"][0]["name"] == "example-data-classes"
+        assert event["request"]["attributes"] == {"data_class": "pii", "team": "support"}
