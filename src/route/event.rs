@@ -67,26 +67,77 @@ pub struct EventGroup {
     pub candidates: Vec<String>,
 }
 
+/// A list of failures as a map key: hashed by what tells failures apart
+/// cheaply (requirement, kind of value, span, how many attributes), never
+/// by their text, and compared in full.
+#[derive(PartialEq, Eq)]
+struct Failures<'a>(&'a [LayerFailure]);
+
+impl std::hash::Hash for Failures<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // One word for the whole list: equal lists give equal words, and
+        // the full comparison settles the rest.
+        let mut word = self.0.len() as u64;
+        for f in self.0 {
+            let part = (f.failure.requirement() as u64) << 8
+                | (f.failure.value() as u64) << 4
+                | f.failure.attributes().len() as u64;
+            word = word.rotate_left(5) ^ part ^ f.failure.span().start as u64;
+        }
+        h.write_u64(word);
+    }
+}
+
 /// Groups candidates by how they fared, in the order first seen.
+///
+/// Candidates judged alike share one list of failures, so they are first
+/// grouped by that list's address (no hashing of its text a candidate);
+/// only then are groups whose lists are equal (judged apart, failing
+/// alike) merged, hashing each distinct list once.
 fn groups(candidates: &[Candidate]) -> Vec<EventGroup> {
-    let mut at: HashMap<(bool, bool, &[LayerFailure]), usize> = HashMap::new();
-    let mut groups: Vec<EventGroup> = Vec::new();
-    for c in candidates {
-        let key = (c.compliant, c.routed, &*c.failures);
-        let i = *at.entry(key).or_insert_with(|| {
-            groups.push(EventGroup {
-                compliant: c.compliant,
-                routed: c.routed,
-                failures: Arc::clone(&c.failures),
-                candidates: Vec::new(),
+    // Candidates sharing one list, in order of their first candidate.
+    let mut by_list: HashMap<(usize, bool, bool), usize> = HashMap::new();
+    let mut shared: Vec<(&Candidate, Vec<usize>)> = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let address = Arc::as_ptr(&c.failures).cast::<LayerFailure>() as usize;
+        let k = *by_list
+            .entry((address, c.compliant, c.routed))
+            .or_insert_with(|| {
+                shared.push((c, Vec::new()));
+                shared.len() - 1
             });
-            groups.len() - 1
-        });
-        if let Some(g) = groups.get_mut(i) {
-            g.candidates.push(c.id.clone());
+        if let Some((_, rows)) = shared.get_mut(k) {
+            rows.push(i);
         }
     }
-    groups
+    // Lists that are equal although not shared.
+    let mut by_value: HashMap<(bool, bool, Failures<'_>), usize> = HashMap::new();
+    let mut merged: Vec<(&Candidate, Vec<usize>)> = Vec::new();
+    for (first, rows) in shared {
+        let key = (first.compliant, first.routed, Failures(&first.failures));
+        match by_value.get(&key).and_then(|&k| merged.get_mut(k)) {
+            Some((_, all)) => all.extend(rows),
+            None => {
+                by_value.insert(key, merged.len());
+                merged.push((first, rows));
+            }
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(first, mut rows)| {
+            rows.sort_unstable();
+            EventGroup {
+                compliant: first.compliant,
+                routed: first.routed,
+                failures: Arc::clone(&first.failures),
+                candidates: rows
+                    .iter()
+                    .filter_map(|&i| candidates.get(i).map(|c| c.id.clone()))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 impl SecurityEvent {

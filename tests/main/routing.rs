@@ -759,6 +759,18 @@ fn shared_judgements_and_event_groups_match_each_candidate_judged_alone() {
             firsts.windows(2).all(|w| w[0] < w[1]),
             "groups in order of first candidate"
         );
+        // Candidates that fail alike are in one group, even when they were
+        // judged apart (their attributes differ where it does not matter).
+        for (i, g) in event.groups.iter().enumerate() {
+            for h in event.groups.iter().skip(i + 1) {
+                assert!(
+                    (g.compliant, g.routed, &*g.failures) != (h.compliant, h.routed, &*h.failures),
+                    "two groups fail alike: {:?} and {:?}",
+                    g.candidates,
+                    h.candidates
+                );
+            }
+        }
     }
 }
 
