@@ -131,6 +131,7 @@ mod diagnostic;
 pub mod eval;
 mod files;
 pub mod format;
+mod impact;
 pub mod ir;
 pub mod lint;
 mod policy;
@@ -153,6 +154,7 @@ pub use diagnostic::{
     render_json,
 };
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
+pub use impact::{ExpiryImpact, PolicyImpact, PolicySet, Presence, TargetChange, expiring, impact};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_for, preview_model};
 pub use request::{RequestAttrs, parse_request_attr, resolve_request_attr};

@@ -75,6 +75,35 @@ impl Date {
         self.day
     }
 
+    /// The next day, or `None` after 9999-12-31.
+    ///
+    /// ```
+    /// use eligo::Date;
+    /// assert_eq!(Date::new(2024, 2, 28).unwrap().succ(), Date::new(2024, 2, 29));
+    /// assert_eq!(Date::new(2026, 12, 31).unwrap().succ(), Date::new(2027, 1, 1));
+    /// assert_eq!(Date::new(9999, 12, 31).unwrap().succ(), None);
+    /// ```
+    pub fn succ(self) -> Option<Date> {
+        if self.day < days_in_month(self.year, self.month) {
+            return Some(Date {
+                day: self.day + 1,
+                ..self
+            });
+        }
+        if self.month < 12 {
+            return Some(Date {
+                month: self.month + 1,
+                day: 1,
+                ..self
+            });
+        }
+        (self.year < 9999).then(|| Date {
+            year: self.year + 1,
+            month: 1,
+            day: 1,
+        })
+    }
+
     /// The date `days` days after 1970-01-01, held to the years 0 to 9999
     /// (the year used to be truncated to 32 bits instead).
     fn from_days(days: i64) -> Date {

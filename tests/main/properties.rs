@@ -1721,3 +1721,199 @@ fn a_request_that_does_not_say_its_class_gets_the_strictest_treatment() {
             .contains(&"request.data_class".to_string())
     );
 }
+
+// ------------------------------------------------------------------ compliance alerts
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (h) `impact` against brute force: every set (one policy, and a
+    /// baseline with a project layer) decided by the reference on every
+    /// target of an old and a new catalog (declarations edited, targets
+    /// added and removed); what each set newly allows and blocks, why, and
+    /// which models lose their last compliant target or gain a first one,
+    /// wildcard targets judged for each model the catalogs name.
+    #[test]
+    fn impact_agrees_with_brute_force(
+        p1 in policy(true),
+        p2 in policy(true),
+        old_specs in prop::collection::vec(target(false), 1..10),
+        edits in prop::collection::vec((any::<Index>(), 0u8..4, any::<Index>(), any::<Index>()), 0..8),
+    ) {
+        let (a, b) = (p1.compile()?, p2.compile()?);
+        let sets = [
+            eligo::PolicySet::of(a.clone()),
+            eligo::PolicySet { name: "layered".into(), layers: vec![a.clone(), b.clone()] },
+        ];
+        let old: Vec<Target> = old_specs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut t = t.build();
+                t.set_id(format!("t{i}"));
+                t
+            })
+            .collect();
+        let mut new = old.clone();
+        for (k, op, attr, value) in &edits {
+            match op {
+                0 => {
+                    // Remove a target.
+                    if !new.is_empty() {
+                        new.remove(k.index(new.len()));
+                    }
+                }
+                1 => {
+                    // Add one.
+                    let mut t = Target::new("z", MODELS[value.index(MODELS.len())]);
+                    t.set_id(format!("added{}", new.len()));
+                    if new.iter().all(|x| x.id() != t.id()) {
+                        new.push(t);
+                    }
+                }
+                _ => {
+                    // Change a declaration.
+                    if new.is_empty() {
+                        continue;
+                    }
+                    let i = k.index(new.len());
+                    let (name, _) = ATTRS[attr.index(ATTRS.len())];
+                    if *op == 2 {
+                        new[i].unset(name);
+                    } else {
+                        let vs = right_values(name);
+                        new[i].set(name, value.get(&vs).clone());
+                    }
+                }
+            }
+        }
+        let day = eligo::Date::new(2026, 12, 1).unwrap();
+        let old_c = eligo::Catalog::new(old.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let new_c = eligo::Catalog::new(new.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let report = eligo::impact(&sets, &old_c, &new_c, Some(day));
+        prop_assert_eq!(report.len(), sets.len());
+        let schema = Schema::standard();
+        let passes = |set: &eligo::PolicySet, t: &Target| {
+            set.layers.iter().all(|l| reference::evaluate(l.ast(), &schema, t).allowed)
+        };
+        let mut models: Vec<&str> = old.iter().chain(&new).filter(|t| !t.is_wildcard()).map(|t| t.model()).collect();
+        models.sort_unstable();
+        models.dedup();
+        let compliant = |set: &eligo::PolicySet, ts: &[Target]| -> Vec<String> {
+            models
+                .iter()
+                .filter(|m| {
+                    ts.iter().any(|t| {
+                        (t.model() == **m && passes(set, t))
+                            || (t.is_wildcard() && passes(set, &t.serving_as(m)))
+                    })
+                })
+                .map(|m| m.to_string())
+                .collect()
+        };
+        for (set, got) in sets.iter().zip(&report) {
+            let mut want_allowed = Vec::new();
+            for t in &new {
+                let before = old.iter().find(|o| o.id() == t.id());
+                match before {
+                    Some(o) if !passes(set, o) && passes(set, t) => want_allowed.push((t.id().to_string(), eligo::Presence::Changed)),
+                    None if passes(set, t) => want_allowed.push((t.id().to_string(), eligo::Presence::Added)),
+                    _ => {}
+                }
+            }
+            let mut want_blocked = Vec::new();
+            for o in &old {
+                if !passes(set, o) {
+                    continue;
+                }
+                match new.iter().find(|t| t.id() == o.id()) {
+                    Some(t) if !passes(set, t) => want_blocked.push((o.id().to_string(), eligo::Presence::Changed)),
+                    None => want_blocked.push((o.id().to_string(), eligo::Presence::Removed)),
+                    _ => {}
+                }
+            }
+            let have = |v: &[eligo::TargetChange]| -> Vec<(String, eligo::Presence)> {
+                v.iter().map(|c| (c.id.clone(), c.change)).collect()
+            };
+            prop_assert_eq!(have(&got.newly_allowed), want_allowed);
+            prop_assert_eq!(have(&got.newly_blocked), want_blocked);
+            for c in &got.newly_blocked {
+                if c.change == eligo::Presence::Changed {
+                    prop_assert!(!c.reasons.is_empty(), "blocked without a reason: {}", c.id);
+                }
+            }
+            let (before, after) = (compliant(set, &old), compliant(set, &new));
+            let losing: Vec<String> = before.iter().filter(|m| !after.contains(m)).cloned().collect();
+            let gaining: Vec<String> = after.iter().filter(|m| !before.contains(m)).cloned().collect();
+            prop_assert_eq!(&got.models_losing_all_targets, &losing);
+            prop_assert_eq!(&got.models_gaining_targets, &gaining);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (i) `expiring` against brute force: for every day of the window, the
+    /// reference decides every target with the evidence that still holds;
+    /// the report lists exactly the days on which targets the policy
+    /// allowed the day before are blocked, and those targets.
+    #[test]
+    fn expiring_agrees_with_brute_force(
+        p in policy(true),
+        specs in prop::collection::vec(
+            (target(false), prop::collection::vec(prop::option::of(0i64..6), ATTRS.len())),
+            1..8,
+        ),
+    ) {
+        let policy = p.compile()?;
+        let shift = |days: i64| eligo::Timestamp::from_unix(1_796_860_800 + days * 86_400).date();
+        let built: Vec<(Target, Vec<Option<i64>>)> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, (spec, expiries))| {
+                let mut t = Target::builder(spec.provider, spec.model).id(format!("t{i}"));
+                for (((name, _), v), e) in ATTRS.iter().zip(&spec.values).zip(expiries) {
+                    if let Some(v) = v {
+                        t = match e {
+                            Some(days) => t.expiring(*name, v.clone(), shift(*days)),
+                            None => t.attr(*name, v.clone()),
+                        };
+                    }
+                }
+                (t.build(), expiries.clone())
+            })
+            .collect();
+        let schema = Schema::standard();
+        // Allowed on day `d` (days from shift(0)): expired evidence removed.
+        let allowed_on = |t: &Target, expiries: &[Option<i64>], d: i64| -> bool {
+            let mut plain = t.clone();
+            for ((name, _), e) in ATTRS.iter().zip(expiries) {
+                if matches!(e, Some(x) if *x < d) {
+                    plain.unset(name);
+                }
+            }
+            reference::evaluate(policy.ast(), &schema, &plain).allowed
+        };
+        let catalog = eligo::Catalog::new(built.iter().map(|(t, _)| t.clone()).collect())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let report = eligo::expiring(&[eligo::PolicySet::of(policy.clone())], &catalog, shift(-1), shift(10));
+        let mut want: Vec<(eligo::Date, Vec<String>)> = Vec::new();
+        for d in 0..=10 {
+            let lost: Vec<String> = built
+                .iter()
+                .filter(|(t, e)| allowed_on(t, e, d - 1) && !allowed_on(t, e, d))
+                .map(|(t, _)| t.id().to_string())
+                .collect();
+            if !lost.is_empty() {
+                want.push((shift(d), lost));
+            }
+        }
+        let have: Vec<(eligo::Date, Vec<String>)> = report
+            .iter()
+            .filter(|r| !r.newly_blocked.is_empty())
+            .map(|r| (r.date, r.newly_blocked.iter().map(|c| c.id.clone()).collect()))
+            .collect();
+        prop_assert_eq!(have, want, "{}", p.text());
+    }
+}
