@@ -207,5 +207,96 @@ fn routing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, language, one_target, bulk, routing);
+/// `n` policies of one to four requirements drawn from a pool, as an
+/// organisation's teams write them (many alike, some the same).
+fn fleet_policies(n: usize) -> Vec<Policy> {
+    const POOL: &[&str] = &[
+        "require soc2",
+        "require iso27001",
+        "require soc2 or iso27001",
+        "require !trains_on_prompts",
+        "require !logs_prompts",
+        "require gdpr",
+        "max_retention_days 0",
+        "max_retention_days 30",
+        "require gdpr and !logs_prompts",
+        "require soc2 and !trains_on_prompts",
+    ];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    (0..n)
+        .map(|i| {
+            let count = 1 + next() % 4;
+            let mut text = format!("policy \"team-{i}\";");
+            let mut retention = false;
+            for _ in 0..count {
+                let r = POOL[next() % POOL.len()];
+                // One max_retention_days a policy.
+                if r.starts_with("max_retention_days") {
+                    if retention {
+                        continue;
+                    }
+                    retention = true;
+                }
+                text.push_str(r);
+                text.push(';');
+            }
+            Policy::compile(&text).expect("fleet policy compiles")
+        })
+        .collect()
+}
+
+fn fleet(c: &mut Criterion) {
+    let policies = fleet_policies(10_000);
+    let catalog = Catalog::new(targets(1_000)).expect("unique ids");
+    let day = eligo::Date::new(2026, 12, 1).expect("a date");
+    let mut group = c.benchmark_group("fleet");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(10_000 * 1_000));
+    group.bench_function(
+        "10000 policies x 1000 targets, every verdict, new bindings",
+        |b| {
+            b.iter(|| {
+                policies
+                    .iter()
+                    .map(|p| {
+                        p.encode_catalog(black_box(&catalog), Some(day))
+                            .filter()
+                            .count()
+                    })
+                    .sum::<usize>()
+            })
+        },
+    );
+    group.bench_function(
+        "10000 policies x 1000 targets, every verdict, kept bindings",
+        |b| {
+            b.iter(|| {
+                policies
+                    .iter()
+                    .map(|p| p.allowed_in(black_box(&catalog), Some(day)).count())
+                    .sum::<usize>()
+            })
+        },
+    );
+    // One provider loses its SOC 2 report.
+    let mut changed = targets(1_000);
+    if let Some(t) = changed.first_mut() {
+        t.set("soc2", false);
+    }
+    let new = Catalog::new(changed).expect("unique ids");
+    let sets: Vec<eligo::PolicySet> = policies.iter().cloned().map(eligo::PolicySet::of).collect();
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("impact of a one-provider change, 10000 policies", |b| {
+        b.iter(|| eligo::impact(black_box(&sets), &catalog, &new, Some(day)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, language, one_target, bulk, routing, fleet);
 criterion_main!(benches);

@@ -73,9 +73,14 @@ impl PolicySet {
     fn allowed(&self, catalog: &Catalog, date: Date) -> Vec<bool> {
         let mut ok = vec![!self.layers.is_empty(); catalog.len()];
         for layer in &self.layers {
-            let set = layer.allowed_in(catalog, Some(date));
-            for (i, o) in ok.iter_mut().enumerate() {
-                *o &= set.contains(i);
+            let mut passed = vec![false; catalog.len()];
+            for i in layer.allowed_in(catalog, Some(date)).indices() {
+                if let Some(p) = passed.get_mut(i) {
+                    *p = true;
+                }
+            }
+            for (o, p) in ok.iter_mut().zip(passed) {
+                *o &= p;
             }
         }
         ok
@@ -146,19 +151,25 @@ fn compliant_models(
     models: &BTreeSet<&str>,
     date: Date,
 ) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for (t, ok) in catalog.targets().iter().zip(allowed) {
-        if t.is_wildcard() {
-            for m in models {
-                if !out.contains(*m) && set.passes(t, Some(m), date) {
-                    out.insert((*m).to_string());
-                }
-            }
-        } else if *ok {
-            out.insert(t.model().to_string());
-        }
-    }
-    out
+    let ok = |row: usize| allowed.get(row).copied().unwrap_or(false);
+    models
+        .iter()
+        .filter(|m| {
+            // The catalog's index by model: a model's own targets by
+            // their verdict (stopping at the first allowed one), then
+            // the targets serving every model, judged as serving it.
+            catalog.serving_rows(m).into_iter().any(|row| {
+                catalog.targets().get(row).is_some_and(|t| {
+                    if t.is_wildcard() {
+                        set.passes(t, Some(m), date)
+                    } else {
+                        ok(row)
+                    }
+                })
+            })
+        })
+        .map(|m| (*m).to_string())
+        .collect()
 }
 
 /// The model names the catalogs give (targets serving every model aside).
@@ -200,67 +211,124 @@ pub fn impact(
     date: Option<Date>,
 ) -> Vec<PolicyImpact> {
     let day = date.unwrap_or_else(Date::today);
-    let models = named_models(&[old, new]);
+    // What changed, once for every set: a target whose id and declarations
+    // are the same in both catalogs is decided the same by every policy on
+    // the same day, so only the others are judged.
+    let mut changed: Vec<(Option<&Target>, Option<&Target>)> = Vec::new();
+    for t in new.targets() {
+        match old.get(t.id()) {
+            Some(o) if o == t => {}
+            before => changed.push((before, Some(t))),
+        }
+    }
+    for o in old.targets() {
+        if new.get(o.id()).is_none() {
+            changed.push((Some(o), None));
+        }
+    }
+    // The models whose compliance can change: those of the changed targets,
+    // or every model when a target serving every model changed.
+    let all_models = named_models(&[old, new]);
+    let touched: BTreeSet<&str> = if changed
+        .iter()
+        .flat_map(|(a, b)| [a, b])
+        .flatten()
+        .any(|t| t.is_wildcard())
+    {
+        all_models.clone()
+    } else {
+        changed
+            .iter()
+            .flat_map(|(a, b)| [a, b])
+            .flatten()
+            .map(|t| t.model())
+            .collect()
+    };
+    // New targets in the new catalog's order, then removed ones in the
+    // old catalog's order; newly blocked ones reported in the old order.
+    let old_order = |t: &(Option<&Target>, Option<&Target>)| {
+        t.0.and_then(|o| old.position(o.id())).unwrap_or(usize::MAX)
+    };
+    let mut by_old: Vec<&(Option<&Target>, Option<&Target>)> =
+        changed.iter().filter(|(o, _)| o.is_some()).collect();
+    by_old.sort_by_key(|t| old_order(t));
     sets.iter()
         .map(|set| {
-            let (a, b) = (set.allowed(old, day), set.allowed(new, day));
             let mut newly_allowed = Vec::new();
-            let mut newly_blocked = Vec::new();
-            for (i, t) in new.targets().iter().enumerate() {
-                let now = b.get(i).copied().unwrap_or(false);
-                let before = old.position(t.id()).and_then(|j| a.get(j).copied());
-                match (before, now) {
-                    (Some(false), true) => newly_allowed.push(TargetChange {
+            for (before, after) in &changed {
+                let Some(t) = after else { continue };
+                if !set.passes(t, None, day) {
+                    continue;
+                }
+                match before {
+                    Some(o) if !set.passes(o, None, day) => newly_allowed.push(TargetChange {
                         id: t.id().to_string(),
                         change: Presence::Changed,
-                        reasons: old
-                            .get(t.id())
-                            .map_or_else(Vec::new, |o| set.reasons(o, day)),
+                        reasons: set.reasons(o, day),
                     }),
-                    (None, true) => newly_allowed.push(TargetChange {
+                    None => newly_allowed.push(TargetChange {
                         id: t.id().to_string(),
                         change: Presence::Added,
                         reasons: Vec::new(),
                     }),
-                    _ => {}
+                    Some(_) => {}
                 }
             }
-            for (j, t) in old.targets().iter().enumerate() {
-                if !a.get(j).copied().unwrap_or(false) {
+            let mut newly_blocked = Vec::new();
+            for (before, after) in &by_old {
+                let Some(o) = before else { continue };
+                if !set.passes(o, None, day) {
                     continue;
                 }
-                match new.position(t.id()) {
-                    Some(i) if !b.get(i).copied().unwrap_or(false) => {
-                        let reasons = new
-                            .targets()
-                            .get(i)
-                            .map_or_else(Vec::new, |n| set.reasons(n, day));
-                        newly_blocked.push(TargetChange {
-                            id: t.id().to_string(),
-                            change: Presence::Changed,
-                            reasons,
-                        });
-                    }
+                match after {
+                    Some(t) if !set.passes(t, None, day) => newly_blocked.push(TargetChange {
+                        id: o.id().to_string(),
+                        change: Presence::Changed,
+                        reasons: set.reasons(t, day),
+                    }),
                     None => newly_blocked.push(TargetChange {
-                        id: t.id().to_string(),
+                        id: o.id().to_string(),
                         change: Presence::Removed,
                         reasons: Vec::new(),
                     }),
                     Some(_) => {}
                 }
             }
-            let before = compliant_models(set, old, &a, &models, day);
-            let after = compliant_models(set, new, &b, &models, day);
+            let (mut losing, mut gaining) = (Vec::new(), Vec::new());
+            for m in &touched {
+                let (was, is) = (
+                    has_compliant(set, old, m, day),
+                    has_compliant(set, new, m, day),
+                );
+                if was && !is {
+                    losing.push((*m).to_string());
+                } else if is && !was {
+                    gaining.push((*m).to_string());
+                }
+            }
             PolicyImpact {
                 policy: set.name.clone(),
                 modes: set.layers.iter().map(Policy::mode).collect(),
                 newly_allowed,
                 newly_blocked,
-                models_losing_all_targets: before.difference(&after).cloned().collect(),
-                models_gaining_targets: after.difference(&before).cloned().collect(),
+                models_losing_all_targets: losing,
+                models_gaining_targets: gaining,
             }
         })
         .collect()
+}
+
+/// Whether some target of `catalog` serving `model` passes `set`: the
+/// model's own targets, then those serving every model judged as serving
+/// it, stopping at the first that passes.
+fn has_compliant(set: &PolicySet, catalog: &Catalog, model: &str, day: Date) -> bool {
+    catalog.serving_any_order(model).any(|t| {
+        if t.is_wildcard() {
+            set.passes(t, Some(model), day)
+        } else {
+            set.passes(t, None, day)
+        }
+    })
 }
 
 /// What one policy set loses on one day as evidence expires.

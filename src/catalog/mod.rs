@@ -348,6 +348,20 @@ impl Catalog {
         rows
     }
 
+    /// The targets serving `model`, its own first, then those serving every
+    /// model; with no allocation, for a search that stops early.
+    pub(crate) fn serving_any_order<'a>(
+        &'a self,
+        model: &str,
+    ) -> impl Iterator<Item = &'a Target> + 'a {
+        let models = self.models.get_or_init(|| Models::new(&self.targets));
+        let named = models.named.get(model).map_or(&[][..], Vec::as_slice);
+        named
+            .iter()
+            .chain(&models.wildcards)
+            .filter_map(|&i| self.targets.get(i))
+    }
+
     /// Whether some target's model is named `model` (targets serving every
     /// model do not count).
     pub(crate) fn has_model(&self, model: &str) -> bool {
