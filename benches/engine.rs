@@ -284,6 +284,10 @@ fn fleet(c: &mut Criterion) {
             })
         },
     );
+    group.bench_function(
+        "10000 policies x 1000 targets, every verdict, shared work",
+        |b| b.iter(|| eligo::allowed_by_each(black_box(&policies), &catalog, Some(day))),
+    );
     // One provider loses its SOC 2 report.
     let mut changed = targets(1_000);
     if let Some(t) = changed.first_mut() {

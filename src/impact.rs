@@ -13,12 +13,12 @@
 //! every model (`*`) is judged for each model the catalog names, as a
 //! request for that model would see it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::eval::LayerFailure;
+use crate::eval::{AllowedSet, LayerFailure};
 use crate::policy::{Mode, Policy};
 use crate::target::Target;
 use crate::time::Date;
@@ -329,6 +329,61 @@ fn has_compliant(set: &PolicySet, catalog: &Catalog, model: &str, day: Date) -> 
             set.passes(t, None, day)
         }
     })
+}
+
+/// The targets of `catalog` each policy allows on `date` (or today, in
+/// UTC), in the order given: a fleet's verdicts at once. Policies with the
+/// same compiled requirements (however they are named) share one binding
+/// and one filter, so a fleet of many alike policies costs its distinct
+/// ones.
+///
+/// ```
+/// use eligo::{Catalog, Target};
+/// let fleet = [
+///     eligo::compile(r#"policy "a"; require soc2"#)?,
+///     eligo::compile(r#"policy "b"; require soc2"#)?, // same requirements: shared work
+///     eligo::compile(r#"policy "c"; require gdpr"#)?,
+/// ];
+/// let catalog = Catalog::new(vec![Target::builder("x", "m").attr("soc2", true).build()])?;
+/// let allowed = eligo::allowed_by_each(&fleet, &catalog, None);
+/// assert_eq!(allowed.iter().map(|s| s.count()).collect::<Vec<_>>(), [1, 1, 0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn allowed_by_each(
+    policies: &[Policy],
+    catalog: &Catalog,
+    date: Option<Date>,
+) -> Vec<AllowedSet> {
+    let day = date.unwrap_or_else(Date::today);
+    // Bucketed by the requirements' text, then told apart by the compiled
+    // programs themselves: equal programs decide alike.
+    let mut buckets: HashMap<Vec<&str>, Vec<(usize, AllowedSet)>> = HashMap::new();
+    let mut out: Vec<Option<AllowedSet>> = vec![None; policies.len()];
+    for (i, p) in policies.iter().enumerate() {
+        let key: Vec<&str> = p
+            .ir()
+            .requirements
+            .iter()
+            .map(|r| r.text.as_str())
+            .collect();
+        let bucket = buckets.entry(key).or_default();
+        let shared = bucket
+            .iter()
+            .find(|(j, _)| policies.get(*j).is_some_and(|q| q.program() == p.program()))
+            .map(|(_, set)| set.clone());
+        let set = match shared {
+            Some(set) => set,
+            None => {
+                let set = p.allowed_in(catalog, Some(day));
+                bucket.push((i, set.clone()));
+                set
+            }
+        };
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(set);
+        }
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// What one policy set loses on one day as evidence expires.

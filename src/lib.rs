@@ -154,7 +154,10 @@ pub use diagnostic::{
     render_json,
 };
 pub use eval::{AllowedSet, EncodedCatalog, Failure, Verdict};
-pub use impact::{ExpiryImpact, PolicyImpact, PolicySet, Presence, TargetChange, expiring, impact};
+pub use impact::{
+    ExpiryImpact, PolicyImpact, PolicySet, Presence, TargetChange, allowed_by_each, expiring,
+    impact,
+};
 pub use policy::{Mode, Policy, compile};
 pub use preview::{Diff, DiffRow, Preview, PreviewRow, diff, preview, preview_for, preview_model};
 pub use request::{RequestAttrs, parse_request_attr, resolve_request_attr};

@@ -1793,6 +1793,19 @@ proptest! {
         let report = eligo::impact(&sets, &old_c, &new_c, Some(day));
         prop_assert_eq!(report.len(), sets.len());
         let schema = Schema::standard();
+        // A fleet's verdicts at once, alike policies sharing their work
+        // (the same text compiled again, and under another name).
+        let renamed = Policy::compile(&format!("policy \"other\"; {}", p1.text().replace("policy \"random\"", "")))
+            .unwrap_or_else(|_| a.clone());
+        let fleet = [a.clone(), b.clone(), Policy::compile(a.source()).unwrap(), renamed];
+        let each = eligo::allowed_by_each(&fleet, &new_c, Some(day));
+        prop_assert_eq!(each.len(), fleet.len());
+        for (p, set) in fleet.iter().zip(&each) {
+            for (i, t) in new.iter().enumerate() {
+                let want = reference::evaluate(p.ast(), &schema, t).allowed;
+                prop_assert_eq!(set.contains(i), want, "fleet verdict for {}", t.id());
+            }
+        }
         let passes = |set: &eligo::PolicySet, t: &Target| {
             set.layers.iter().all(|l| reference::evaluate(l.ast(), &schema, t).allowed)
         };
