@@ -1253,6 +1253,99 @@ fn diff(
     ser_to_py(py, &d)
 }
 
+/// The policy sets of `policies`: each item a `Policy` (a set of one,
+/// named after its display name) or a non-empty list or tuple of `Policy`
+/// (layers applied together, named after the first one's display name).
+fn policy_sets(policies: &Bound<'_, PyAny>) -> PyResult<Vec<crate::PolicySet>> {
+    use pyo3::exceptions::PyTypeError;
+    if policies.is_instance_of::<PyString>() || policies.cast::<PyPolicy>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "`policies`: expected a list of Policy objects or of lists of Policy",
+        ));
+    }
+    let mut sets = Vec::new();
+    for (i, item) in policies.try_iter()?.enumerate() {
+        let item = item?;
+        if let Ok(p) = item.cast::<PyPolicy>() {
+            sets.push(crate::PolicySet::of(p.get().inner.clone()));
+            continue;
+        }
+        if !(item.is_instance_of::<PyList>() || item.is_instance_of::<PyTuple>()) {
+            return Err(PyTypeError::new_err(format!(
+                "`policies[{i}]`: expected a Policy or a list of Policy, not {}",
+                item.get_type().name()?
+            )));
+        }
+        let mut layers = Vec::new();
+        for (j, layer) in item.try_iter()?.enumerate() {
+            let layer = layer?;
+            let p = layer.cast::<PyPolicy>().map_err(|_| {
+                PyTypeError::new_err(format!("`policies[{i}][{j}]`: expected a Policy"))
+            })?;
+            layers.push(p.get().inner.clone());
+        }
+        let Some(first) = layers.first() else {
+            return Err(PyValueError::new_err(format!(
+                "`policies[{i}]`: a layered policy set needs at least one Policy"
+            )));
+        };
+        sets.push(crate::PolicySet {
+            name: first.display_name().to_string(),
+            layers,
+        });
+    }
+    Ok(sets)
+}
+
+/// A `YYYY-MM-DD` argument named `name`.
+fn parse_day(name: &str, date: &str) -> PyResult<Date> {
+    date.parse::<Date>()
+        .map_err(|e| PyValueError::new_err(format!("`{name}`: {e}")))
+}
+
+/// What replacing catalog `old` by `new` does to each policy set, without
+/// the GIL.
+#[pyfunction]
+#[pyo3(signature = (old, new, policies, date = None))]
+fn impact(
+    py: Python<'_>,
+    old: &PyCatalog,
+    new: &PyCatalog,
+    policies: &Bound<'_, PyAny>,
+    date: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let sets = policy_sets(policies)?;
+    let date = parse_date(date)?;
+    let report = py.detach(|| crate::impact(&sets, &old.inner, &new.inner, date));
+    ser_to_py(py, &report)
+}
+
+/// The targets each policy set loses as `catalog`'s evidence expires
+/// from `from_` (today) through `until`, without the GIL.
+#[pyfunction]
+#[pyo3(signature = (catalog, policies, until, from_ = None))]
+fn expiring(
+    py: Python<'_>,
+    catalog: &PyCatalog,
+    policies: &Bound<'_, PyAny>,
+    until: &str,
+    from_: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let sets = policy_sets(policies)?;
+    let until = parse_day("until", until)?;
+    let from = match from_ {
+        Some(d) => parse_day("from_", d)?,
+        None => Date::today(),
+    };
+    if from > until {
+        return Err(PyValueError::new_err(format!(
+            "`from_` ({from}) is after `until` ({until})"
+        )));
+    }
+    let alerts = py.detach(|| crate::expiring(&sets, &catalog.inner, from, until));
+    ser_to_py(py, &alerts)
+}
+
 /// Canonical formatting that keeps comments, without the GIL.
 #[pyfunction]
 fn format(py: Python<'_>, source: &str) -> PyResult<String> {
@@ -1266,6 +1359,8 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compile, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
+    m.add_function(wrap_pyfunction!(impact, m)?)?;
+    m.add_function(wrap_pyfunction!(expiring, m)?)?;
     m.add_function(wrap_pyfunction!(format, m)?)?;
     m.add_class::<PyPolicy>()?;
     m.add_class::<PyCatalog>()?;

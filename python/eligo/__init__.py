@@ -40,7 +40,9 @@ from ._eligo import (
     __version__,
     compile,
     diff,
+    expiring,
     format,
+    impact,
     load,
 )
 
@@ -60,6 +62,8 @@ __all__ = [
     "__version__",
     "compile",
     "diff",
+    "expiring",
     "format",
+    "impact",
     "load",
 ]

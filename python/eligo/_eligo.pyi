@@ -25,7 +25,9 @@ __all__ = [
     "Verdict",
     "compile",
     "diff",
+    "expiring",
     "format",
+    "impact",
     "load",
     "__version__",
 ]
@@ -270,4 +272,50 @@ class Policy:
 def compile(source: str, name: str = "<input>") -> Policy: ...
 def load(path: Union[str, os.PathLike[str]]) -> Policy: ...
 def diff(old: Policy, new: Policy, catalog: Catalog, date: Optional[str] = None) -> dict[str, Any]: ...
+def impact(
+    old: Catalog,
+    new: Catalog,
+    policies: Sequence[Union[Policy, Sequence[Policy]]],
+    date: Optional[str] = None,
+) -> list[dict[str, Any]]:
+    """What replacing catalog ``old`` by ``new`` does to each policy set.
+
+    ``policies`` is a list whose items are each a ``Policy`` (a set of one,
+    named after its display name) or a non-empty list or tuple of
+    ``Policy``: layers applied together, as layered routing applies them (a
+    target is compliant when it passes every layer), named after the first
+    layer's display name. Expiring evidence is read as of ``date``
+    (``YYYY-MM-DD``, today by default) in both catalogs. Runs without the
+    GIL.
+
+    Returns one dict a set, in order, shaped like ``eligo impact --format
+    json`` without ``file``: ``policy``, ``modes``, ``newly_allowed`` and
+    ``newly_blocked`` (lists of ``{"id", "change", "reasons"}``, ``change``
+    being ``"changed"``, ``"added"`` or ``"removed"``, ``reasons`` the
+    failed requirements with their layer's ``policy`` and ``mode``),
+    ``models_losing_all_targets`` (their requests will answer 403) and
+    ``models_gaining_targets``, both sorted. Raises ``TypeError`` for a
+    ``policies`` item that is not a Policy or a list of them, and
+    ``ValueError`` for an empty layer list or a malformed date."""
+    ...
+
+def expiring(
+    catalog: Catalog,
+    policies: Sequence[Union[Policy, Sequence[Policy]]],
+    until: str,
+    from_: Optional[str] = None,
+) -> list[dict[str, Any]]:
+    """The targets each policy set loses as ``catalog``'s expiring evidence
+    runs out, from ``from_`` (``YYYY-MM-DD``, today by default) through
+    ``until``. ``policies`` is as for ``impact``. Runs without the GIL.
+
+    Returns, in date order (sets in the order given within a day), one
+    dict for each day and set that loses something, shaped like the items
+    of ``eligo expiring --format json`` without ``file``: ``date`` (the
+    first day the evidence no longer holds, the day after its expiry
+    date), ``policy``, ``newly_blocked`` (as for ``impact``) and
+    ``models_losing_all_targets``. Raises ``ValueError`` for a malformed
+    date or ``from_`` after ``until``."""
+    ...
+
 def format(source: str) -> str: ...

@@ -1579,3 +1579,397 @@ fn human_output_escapes_control_characters_from_catalogs_and_policies() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["target"], evil.as_str());
 }
+
+// ------------------------------------------------------- impact, expiring
+
+/// Before: three targets every shipped policy of the test passes.
+const IMPACT_OLD: &str = r#"{"targets": [
+    {"provider": "acme", "model": "m1", "attributes": {"soc2": true, "logs_prompts": false}},
+    {"provider": "beta", "model": "m2", "attributes": {"soc2": true, "logs_prompts": false}},
+    {"provider": "gone", "model": "m3", "attributes": {"soc2": true, "logs_prompts": false}}
+]}"#;
+
+/// After: acme loses its SOC 2 report, beta starts logging prompts, gone is
+/// removed, and fresh is added with a SOC 2 report that expires.
+const IMPACT_NEW: &str = r#"{"targets": [
+    {"provider": "acme", "model": "m1", "attributes": {"soc2": false, "logs_prompts": false}},
+    {"provider": "beta", "model": "m2", "attributes": {"soc2": true, "logs_prompts": true}},
+    {"provider": "fresh", "model": "m1",
+     "attributes": {"soc2": {"value": true, "expires": "2027-03-31"}, "logs_prompts": false}}
+]}"#;
+
+const TWO_POLICIES: [&str; 4] = [
+    "--policy",
+    "policies/soc2.pol",
+    "--policy",
+    "policies/no-prompt-logging.pol",
+];
+
+fn impact_run(old: &Scratch, new: &Scratch, extra: &[&str]) -> Run {
+    let mut args = vec!["impact", old.path(), new.path()];
+    args.extend(TWO_POLICIES);
+    args.extend(["--date", "2027-01-01"]);
+    args.extend(extra);
+    eligo(&args)
+}
+
+#[test]
+fn impact_json_lists_each_policys_changes() {
+    let old = Scratch::new("impact-old.json", IMPACT_OLD);
+    let new = Scratch::new("impact-new.json", IMPACT_NEW);
+    let r = impact_run(&old, &new, &["--format", "json"]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["date"], "2027-01-01");
+    let p = v["policies"].as_array().unwrap();
+    assert_eq!(p.len(), 2);
+    let keys: Vec<&str> = p[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "policy",
+        "file",
+        "newly_allowed",
+        "newly_blocked",
+        "models_losing_all_targets",
+        "models_gaining_targets",
+    ] {
+        assert!(keys.contains(&k), "{k} not in {keys:?}");
+    }
+    let (soc2, logging) = (&p[0], &p[1]);
+    assert_eq!(soc2["policy"], "soc2");
+    assert_eq!(soc2["file"], "policies/soc2.pol");
+    assert_eq!(logging["policy"], "no-prompt-logging");
+
+    // acme fails soc2 now (with the reason), gone is removed.
+    let blocked = soc2["newly_blocked"].as_array().unwrap();
+    assert_eq!(blocked.len(), 2, "{blocked:?}");
+    assert_eq!(blocked[0]["id"], "acme/m1");
+    assert_eq!(blocked[0]["change"], "changed");
+    assert_eq!(blocked[0]["reasons"][0]["text"], "require soc2");
+    assert_eq!(blocked[0]["reasons"][0]["value"], "false");
+    assert_eq!(blocked[1]["id"], "gone/m3");
+    assert_eq!(blocked[1]["change"], "removed");
+    assert_eq!(blocked[1]["reasons"].as_array().unwrap().len(), 0);
+    // fresh is added and passes; m1 keeps a target through it.
+    let allowed = soc2["newly_allowed"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1);
+    assert_eq!(allowed[0]["id"], "fresh/m1");
+    assert_eq!(allowed[0]["change"], "added");
+    assert_eq!(soc2["models_losing_all_targets"], serde_json::json!(["m3"]));
+    assert_eq!(soc2["models_gaining_targets"], serde_json::json!([]));
+
+    // beta logs prompts now: m2 has no compliant target left.
+    let blocked = logging["newly_blocked"].as_array().unwrap();
+    assert_eq!(blocked[0]["id"], "beta/m2");
+    assert_eq!(blocked[0]["reasons"][0]["text"], "require !logs_prompts");
+    assert_eq!(
+        logging["models_losing_all_targets"],
+        serde_json::json!(["m2", "m3"])
+    );
+
+    // The other way round, m3 is gained and acme newly allowed, with the
+    // reason it was blocked before.
+    let r = impact_run(&new, &old, &["--format", "json"]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let soc2 = &v["policies"][0];
+    assert_eq!(soc2["newly_allowed"][0]["id"], "acme/m1");
+    assert_eq!(soc2["newly_allowed"][0]["change"], "changed");
+    assert_eq!(
+        soc2["newly_allowed"][0]["reasons"][0]["text"],
+        "require soc2"
+    );
+    assert_eq!(soc2["newly_blocked"][0]["id"], "fresh/m1");
+    assert_eq!(soc2["newly_blocked"][0]["change"], "removed");
+    assert_eq!(soc2["models_gaining_targets"], serde_json::json!(["m3"]));
+}
+
+#[test]
+fn impact_human_output_puts_403_models_first() {
+    let old = Scratch::new("impact-h-old.json", IMPACT_OLD);
+    let new = Scratch::new("impact-h-new.json", IMPACT_NEW);
+    let r = impact_run(&old, &new, &["--policy", "policies/hipaa.pol"]);
+    expect_code(&r, 1);
+    let out = &r.stdout;
+    has(out, "(evidence as of 2027-01-01): 2 of 3 policies change\n");
+    has(out, "  soc2: m3\n  no-prompt-logging: m2, m3\n");
+    has(
+        out,
+        "    - acme/m1  (now blocked by)\n        require soc2  false    because of: soc2\n",
+    );
+    has(out, "    - gone/m3  (removed from the catalog)\n");
+    has(out, "    + fresh/m1  (added to the catalog)\n");
+    has(out, "\nunchanged (1): hipaa\n");
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in:\n{out}"))
+    };
+    assert!(at("models that will answer 403") < at("newly blocked:"));
+    assert!(at("newly blocked:") < at("newly allowed:"));
+    assert!(at("newly allowed:") < at("unchanged (1)"));
+
+    let r = impact_run(&new, &old, &[]);
+    assert!(
+        r.stdout.find("newly allowed:").unwrap()
+            < r.stdout.find("models gaining a compliant target:").unwrap(),
+        "{}",
+        r.stdout
+    );
+    has(&r.stdout, "  soc2: m3\n");
+}
+
+#[test]
+fn impact_without_changes_exits_0() {
+    let old = Scratch::new("impact-same.json", IMPACT_OLD);
+    let r = impact_run(&old, &old, &[]);
+    expect_code(&r, 0);
+    has(&r.stdout, ": 0 of 2 policies change\n");
+    has(&r.stdout, "unchanged (2): soc2, no-prompt-logging\n");
+    assert!(!r.stdout.contains("newly"), "{}", r.stdout);
+}
+
+/// A fresh directory under the temporary directory holding `files`,
+/// removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str, files: &[(&str, &str)]) -> ScratchDir {
+        let dir = std::env::temp_dir().join(format!("eligo-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        ScratchDir(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn impact_reads_every_pol_file_of_a_directory_sorted() {
+    let soc2 = std::fs::read_to_string(repo_path("policies/soc2.pol")).unwrap();
+    let logging = std::fs::read_to_string(repo_path("policies/no-prompt-logging.pol")).unwrap();
+    let dir = ScratchDir::new(
+        "impact-dir",
+        &[
+            ("z-soc2.pol", soc2.as_str()),
+            ("a-logging.pol", logging.as_str()),
+            ("notes.txt", "not a policy"),
+        ],
+    );
+    let old = Scratch::new("impact-d-old.json", IMPACT_OLD);
+    let new = Scratch::new("impact-d-new.json", IMPACT_NEW);
+    let r = eligo(&[
+        "impact",
+        old.path(),
+        new.path(),
+        "--policies",
+        dir.path(),
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = v["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a-logging", "z-soc2"]);
+
+    let empty = ScratchDir::new("impact-empty", &[("notes.txt", "")]);
+    let r = eligo(&["impact", old.path(), new.path(), "--policies", empty.path()]);
+    expect_code(&r, 2);
+    has(&r.stderr, "no `.pol` files in");
+}
+
+#[test]
+fn impact_and_expiring_exit_2_on_bad_input() {
+    let old = Scratch::new("impact-e-old.json", IMPACT_OLD);
+    let bad = Scratch::new("impact-e-bad.json", r#"{"targets": [{"provider": 1}]}"#);
+    let broken = Scratch::new("impact-e-broken.pol", "require soc2 and");
+    for args in [
+        vec![
+            "impact",
+            old.path(),
+            "no-such.json",
+            "--policy",
+            "policies/soc2.pol",
+        ],
+        vec![
+            "impact",
+            old.path(),
+            bad.path(),
+            "--policy",
+            "policies/soc2.pol",
+        ],
+        vec!["impact", old.path(), old.path(), "--policy", "no-such.pol"],
+        vec!["impact", old.path(), old.path(), "--policy", broken.path()],
+        vec!["impact", old.path(), old.path()],
+        vec![
+            "impact",
+            old.path(),
+            old.path(),
+            "--policy",
+            "policies/soc2.pol",
+            "--policies",
+            "policies",
+        ],
+        vec![
+            "impact",
+            old.path(),
+            old.path(),
+            "--policies",
+            "no-such-dir",
+        ],
+        vec!["expiring", old.path(), "--policy", "policies/soc2.pol"],
+        vec![
+            "expiring",
+            "no-such.json",
+            "--policy",
+            "policies/soc2.pol",
+            "--until",
+            "2027-12-31",
+        ],
+        vec![
+            "expiring",
+            old.path(),
+            "--policy",
+            "policies/soc2.pol",
+            "--until",
+            "2027-02-30",
+        ],
+        vec![
+            "expiring",
+            old.path(),
+            "--policy",
+            "policies/soc2.pol",
+            "--from",
+            "2027-06-01",
+            "--until",
+            "2027-01-01",
+        ],
+    ] {
+        let r = eligo(&args);
+        expect_code(&r, 2);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert!(!r.stderr.is_empty(), "{args:?}");
+    }
+    // Both inputs' errors are reported.
+    let r = eligo(&[
+        "impact",
+        old.path(),
+        "no-such.json",
+        "--policy",
+        broken.path(),
+    ]);
+    has(&r.stderr, "no-such.json");
+    has(&r.stderr, "impact-e-broken.pol");
+}
+
+#[test]
+fn expiring_lists_the_targets_lost_by_date() {
+    let cat = Scratch::new("expiring.json", IMPACT_NEW);
+    let base = ["expiring", cat.path()];
+    let window = ["--from", "2027-01-01", "--until", "2027-12-31"];
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(TWO_POLICIES);
+    args.extend(window);
+    args.extend(["--format", "json"]);
+    let r = eligo(&args);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (&v["from"], &v["until"]),
+        (&"2027-01-01".into(), &"2027-12-31".into())
+    );
+    let items = v["expiring"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let e = &items[0];
+    assert_eq!(e["date"], "2027-04-01");
+    assert_eq!(e["policy"], "soc2");
+    assert_eq!(e["file"], "policies/soc2.pol");
+    assert_eq!(e["newly_blocked"][0]["id"], "fresh/m1");
+    assert_eq!(e["newly_blocked"][0]["reasons"][0]["text"], "require soc2");
+    // acme/m1 fails soc2 already: m1 is left with nothing.
+    assert_eq!(e["models_losing_all_targets"], serde_json::json!(["m1"]));
+
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(TWO_POLICIES);
+    args.extend(window);
+    let r = eligo(&args);
+    expect_code(&r, 1);
+    has(&r.stdout, ": 1 of 2 policies lose targets, on 1 day\n");
+    has(
+        &r.stdout,
+        "from 2027-04-01 (evidence expired the day before):\n  soc2  (policies/soc2.pol)\n    \
+         models that will answer 403: m1\n    - fresh/m1  (now blocked by)\n",
+    );
+
+    // Through the expiry date itself the evidence still holds.
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(TWO_POLICIES);
+    args.extend(["--from", "2027-01-01", "--until", "2027-03-31"]);
+    let r = eligo(&args);
+    expect_code(&r, 0);
+    has(&r.stdout, "no policy loses a target (2 policies checked)");
+}
+
+#[test]
+fn impact_and_expiring_escape_catalog_text() {
+    let old = Scratch::new(
+        "impact-esc-old.json",
+        r#"{"targets": [{"provider": "evil", "model": "m\r\u001b[2Kok", "attributes": {"soc2": true}}]}"#,
+    );
+    let new = Scratch::new(
+        "impact-esc-new.json",
+        r#"{"targets": [{"provider": "evil", "model": "m\r\u001b[2Kok",
+            "attributes": {"soc2": {"value": true, "expires": "2027-03-31"}}}]}"#,
+    );
+    let r = eligo(&[
+        "impact",
+        old.path(),
+        new.path(),
+        "--policy",
+        "policies/soc2.pol",
+        "--date",
+        "2027-06-01",
+    ]);
+    expect_code(&r, 1);
+    assert!(
+        !r.stdout.contains('\x1b') && !r.stdout.contains('\r'),
+        "{:?}",
+        r.stdout
+    );
+    has(&r.stdout, "- evil/m");
+    let r = eligo(&[
+        "expiring",
+        new.path(),
+        "--policy",
+        "policies/soc2.pol",
+        "--from",
+        "2027-01-01",
+        "--until",
+        "2027-12-31",
+    ]);
+    expect_code(&r, 1);
+    assert!(
+        !r.stdout.contains('\x1b') && !r.stdout.contains('\r'),
+        "{:?}",
+        r.stdout
+    );
+}

@@ -4,12 +4,15 @@ use std::path::Path;
 
 use eligo::testing::{Report, Suite};
 use eligo::{
-    Catalog, Decision, Diagnostic, Error, Failure, Outcome, Policy, RequestAttrs, Severity,
-    SourceText, Tri, Value, Verdict,
+    Catalog, Decision, Diagnostic, Error, Failure, Mode, Outcome, Policy, Presence, RequestAttrs,
+    Severity, SourceText, Tri, Value, Verdict,
 };
 
 use crate::output::{Ctx, Status, esc, json, json_for_terminal, paint};
-use crate::{CheckArgs, DiffArgs, FmtArgs, Format, LintArgs, PreviewArgs, RouteArgs, TestArgs};
+use crate::{
+    CheckArgs, DiffArgs, ExpiringArgs, FmtArgs, Format, ImpactArgs, LintArgs, PolicySources,
+    PreviewArgs, RouteArgs, TestArgs,
+};
 
 /// `eligo lint`: errors, then warnings, for every file.
 pub fn lint(cx: &mut Ctx, a: &LintArgs) -> Status {
@@ -878,6 +881,334 @@ fn diff_section(
     }
 }
 
+/// The policy sets of `--policy FILE...` (in the order given) or
+/// `--policies DIR` (its `.pol` files, sorted by name), each one policy
+/// named after its file (`soc2` for `policies/soc2.pol`), with the file
+/// arguments. Every file is read and compiled, each error reported, before
+/// failing.
+fn policy_sets(
+    cx: &mut Ctx,
+    sources: &PolicySources,
+) -> Result<(Vec<eligo::PolicySet>, Vec<String>), Status> {
+    let files = match &sources.policies {
+        Some(dir) => {
+            let entries = std::fs::read_dir(dir)
+                .map_err(|e| cx.usage(&format!("cannot read directory `{dir}`: {e}")))?;
+            let mut found: Vec<String> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "pol"))
+                .filter_map(|p| p.to_str().map(str::to_string))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(cx.usage(&format!("no `.pol` files in `{dir}`")));
+            }
+            found
+        }
+        None => sources.policy.clone(),
+    };
+    let mut sets = Vec::with_capacity(files.len());
+    let mut status = Status::Success;
+    for file in &files {
+        match cx.policy(file) {
+            Ok(policy) => sets.push(eligo::PolicySet {
+                name: set_name(file),
+                layers: vec![policy],
+            }),
+            Err(s) => status = status.max(s),
+        }
+    }
+    if status == Status::Success {
+        Ok((sets, files))
+    } else {
+        Err(status)
+    }
+}
+
+/// A policy set's name: its file's name without the extension
+/// (`<stdin>` for `-`).
+fn set_name(file: &str) -> String {
+    if file == "-" {
+        return shown(file).to_string();
+    }
+    Path::new(file)
+        .file_stem()
+        .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// ` [warn]` after the name of a set with a layer in warn mode (which logs
+/// instead of blocking).
+fn warn_tag(modes: &[Mode]) -> &'static str {
+    if modes.contains(&Mode::Warn) {
+        " [warn: logged, not blocked]"
+    } else {
+        ""
+    }
+}
+
+/// `eligo impact`: what replacing catalog OLD by NEW does to each policy.
+pub fn impact(cx: &mut Ctx, a: &ImpactArgs) -> Status {
+    let sets = policy_sets(cx, &a.sources);
+    let old = cx.catalog(&a.old);
+    let new = cx.catalog(&a.new);
+    let ((sets, files), old, new) = match (sets, old, new) {
+        (Ok(s), Ok(o), Ok(n)) => (s, o, n),
+        (s, o, n) => {
+            return [s.err(), o.err(), n.err()]
+                .into_iter()
+                .flatten()
+                .fold(Status::Error, Status::max);
+        }
+    };
+    let date = a.opts.date.unwrap_or_else(eligo::Date::today);
+    let report = eligo::impact(&sets, &old, &new, Some(date));
+    let changed = report.iter().filter(|p| !p.is_empty()).count();
+    match a.opts.format {
+        Format::Json => {
+            let policies: Vec<serde_json::Value> = report
+                .iter()
+                .zip(&files)
+                .map(|(p, file)| {
+                    serde_json::json!({
+                        "policy": p.policy,
+                        "file": shown(file),
+                        "modes": p.modes,
+                        "newly_allowed": p.newly_allowed,
+                        "newly_blocked": p.newly_blocked,
+                        "models_losing_all_targets": p.models_losing_all_targets,
+                        "models_gaining_targets": p.models_gaining_targets,
+                    })
+                })
+                .collect();
+            cx.out.push_str(&json(&serde_json::json!({
+                "date": date,
+                "policies": policies,
+            })));
+        }
+        Format::Human => impact_human(cx, a, &report, &files, date, changed),
+    }
+    if changed == 0 {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
+/// The impact for people, most severe first: models that will answer 403,
+/// targets newly blocked, targets newly allowed, models gaining targets,
+/// then the policies that do not change in one line.
+fn impact_human(
+    cx: &mut Ctx,
+    a: &ImpactArgs,
+    report: &[eligo::PolicyImpact],
+    files: &[String],
+    date: eligo::Date,
+    changed: usize,
+) {
+    cx.out.push_str(&format!(
+        "`{}` → `{}` (evidence as of {date}): {} of {} change\n",
+        esc(shown(&a.old)),
+        esc(shown(&a.new)),
+        changed,
+        policies(report.len()),
+    ));
+    let rows: Vec<(&eligo::PolicyImpact, &String)> = report.iter().zip(files).collect();
+    let losing: Vec<_> = rows
+        .iter()
+        .filter(|(p, _)| !p.models_losing_all_targets.is_empty())
+        .collect();
+    if !losing.is_empty() {
+        let title = "models that will answer 403 (no compliant target left):";
+        cx.out
+            .push_str(&format!("\n{}\n", paint(cx.color, "1;31", title)));
+        for (p, _) in losing {
+            cx.out.push_str(&format!(
+                "  {}{}: {}\n",
+                esc(&p.policy),
+                warn_tag(&p.modes),
+                esc(&p.models_losing_all_targets.join(", "))
+            ));
+        }
+    }
+    impact_section(cx, &rows, "newly blocked:", "-", |p| &p.newly_blocked);
+    impact_section(cx, &rows, "newly allowed:", "+", |p| &p.newly_allowed);
+    let gaining: Vec<_> = rows
+        .iter()
+        .filter(|(p, _)| !p.models_gaining_targets.is_empty())
+        .collect();
+    if !gaining.is_empty() {
+        let title = "models gaining a compliant target:";
+        cx.out
+            .push_str(&format!("\n{}\n", paint(cx.color, "1;32", title)));
+        for (p, _) in gaining {
+            cx.out.push_str(&format!(
+                "  {}: {}\n",
+                esc(&p.policy),
+                esc(&p.models_gaining_targets.join(", "))
+            ));
+        }
+    }
+    let unchanged: Vec<&str> = report
+        .iter()
+        .filter(|p| p.is_empty())
+        .map(|p| p.policy.as_str())
+        .collect();
+    if !unchanged.is_empty() {
+        cx.out.push_str(&format!(
+            "\nunchanged ({}): {}\n",
+            unchanged.len(),
+            esc(&unchanged.join(", "))
+        ));
+    }
+}
+
+/// One part of the impact: for each policy with such targets, each target
+/// with how it changed and the failures that explain it.
+fn impact_section(
+    cx: &mut Ctx,
+    rows: &[(&eligo::PolicyImpact, &String)],
+    title: &str,
+    sign: &str,
+    targets: impl Fn(&eligo::PolicyImpact) -> &Vec<eligo::TargetChange>,
+) {
+    if rows.iter().all(|(p, _)| targets(p).is_empty()) {
+        return;
+    }
+    cx.out
+        .push_str(&format!("\n{}\n", paint(cx.color, "1;33", title)));
+    for (p, file) in rows {
+        let changes = targets(p);
+        if changes.is_empty() {
+            continue;
+        }
+        cx.out.push_str(&format!(
+            "  {}{}  ({})\n",
+            esc(&p.policy),
+            warn_tag(&p.modes),
+            esc(shown(file))
+        ));
+        target_changes(cx, sign, changes);
+    }
+}
+
+/// Each target of `changes` on a line after `sign`, its failures below.
+fn target_changes(cx: &mut Ctx, sign: &str, changes: &[eligo::TargetChange]) {
+    for t in changes {
+        let how = match (t.change, sign) {
+            (Presence::Added, _) => "added to the catalog",
+            (Presence::Removed, _) => "removed from the catalog",
+            (Presence::Changed, "+") => "was blocked by",
+            (Presence::Changed, _) => "now blocked by",
+        };
+        cx.out
+            .push_str(&format!("    {sign} {}  ({how})\n", esc(&t.id)));
+        let failures: Vec<Failure> = t.reasons.iter().map(|r| r.failure.clone()).collect();
+        failure_table(cx, &failures, "        ");
+    }
+}
+
+/// `eligo expiring`: by date, the targets each policy loses as the
+/// catalog's expiring evidence runs out, and the models left with none.
+pub fn expiring(cx: &mut Ctx, a: &ExpiringArgs) -> Status {
+    let from = a.from.unwrap_or_else(eligo::Date::today);
+    if from > a.until {
+        return cx.usage(&format!("--from {from} is after --until {}", a.until));
+    }
+    let sets = policy_sets(cx, &a.sources);
+    let catalog = cx.catalog(&a.catalog);
+    let ((sets, files), catalog) = match (sets, catalog) {
+        (Ok(s), Ok(c)) => (s, c),
+        (s, c) => {
+            return [s.err(), c.err()]
+                .into_iter()
+                .flatten()
+                .fold(Status::Error, Status::max);
+        }
+    };
+    // One set at a time, so each alert keeps its file even when two files
+    // share a name; the stable sort keeps the sets' order within a day.
+    let mut alerts: Vec<(eligo::ExpiryImpact, &String)> = sets
+        .iter()
+        .zip(&files)
+        .flat_map(|(set, file)| {
+            eligo::expiring(std::slice::from_ref(set), &catalog, from, a.until)
+                .into_iter()
+                .map(move |e| (e, file))
+        })
+        .collect();
+    alerts.sort_by_key(|(e, _)| e.date);
+    match a.format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = alerts
+                .iter()
+                .map(|(e, file)| {
+                    serde_json::json!({
+                        "date": e.date,
+                        "policy": e.policy,
+                        "file": shown(file),
+                        "newly_blocked": e.newly_blocked,
+                        "models_losing_all_targets": e.models_losing_all_targets,
+                    })
+                })
+                .collect();
+            cx.out.push_str(&json(&serde_json::json!({
+                "from": from,
+                "until": a.until,
+                "expiring": items,
+            })));
+        }
+        Format::Human => {
+            let mut days: Vec<eligo::Date> = alerts.iter().map(|(e, _)| e.date).collect();
+            days.dedup();
+            let mut losing: Vec<&str> = alerts.iter().map(|(_, f)| f.as_str()).collect();
+            losing.sort_unstable();
+            losing.dedup();
+            let head = format!(
+                "`{}` from {from} through {}",
+                esc(shown(&a.catalog)),
+                a.until
+            );
+            if alerts.is_empty() {
+                cx.out.push_str(&format!(
+                    "{head}: no policy loses a target ({} checked)\n",
+                    policies(sets.len())
+                ));
+            } else {
+                cx.out.push_str(&format!(
+                    "{head}: {} of {} lose targets, on {}\n",
+                    losing.len(),
+                    policies(sets.len()),
+                    plural(days.len(), "day")
+                ));
+            }
+            let mut last = None;
+            for (e, file) in &alerts {
+                if last != Some(e.date) {
+                    let title = format!("from {} (evidence expired the day before):", e.date);
+                    cx.out
+                        .push_str(&format!("\n{}\n", paint(cx.color, "1;33", &title)));
+                    last = Some(e.date);
+                }
+                cx.out
+                    .push_str(&format!("  {}  ({})\n", esc(&e.policy), esc(shown(file))));
+                if !e.models_losing_all_targets.is_empty() {
+                    cx.out.push_str(&format!(
+                        "    {} {}\n",
+                        paint(cx.color, "1;31", "models that will answer 403:"),
+                        esc(&e.models_losing_all_targets.join(", "))
+                    ));
+                }
+                target_changes(cx, "-", &e.newly_blocked);
+            }
+        }
+    }
+    if alerts.is_empty() {
+        Status::Success
+    } else {
+        Status::Failure
+    }
+}
+
 /// The attributes of `--request NAME=VALUE` arguments; a name given twice
 /// is a usage error.
 fn request_attrs(
@@ -1012,6 +1343,15 @@ fn request_line_for(
 /// A file argument as diagnostics name it (`-` is `<stdin>`).
 fn shown(arg: &str) -> &str {
     if arg == "-" { "<stdin>" } else { arg }
+}
+
+/// `1 policy`, `3 policies`.
+fn policies(n: usize) -> String {
+    if n == 1 {
+        "1 policy".to_string()
+    } else {
+        format!("{n} policies")
+    }
 }
 
 /// `3 files`, `1 error`.

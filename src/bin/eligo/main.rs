@@ -1,5 +1,6 @@
 //! The `eligo` command line: lint, format, test, check, preview, route and
-//! diff policies. It is glue over the library's public API; each subcommand
+//! diff policies, and report what catalog changes and expiring evidence do
+//! to them. It is glue over the library's public API; each subcommand
 //! is a function in [`commands`] that returns an exit [`output::Status`].
 
 mod commands;
@@ -83,6 +84,24 @@ Examples:
 
 Exit status 0 when no target changes verdict, 1 when some do, 2 on bad input.")]
     Diff(DiffArgs),
+    /// Show what a catalog change does to every policy: targets newly
+    /// blocked or allowed, and models left with no compliant target
+    #[command(after_help = "\
+Examples:
+  eligo impact old.json new.json --policies policies
+  eligo impact old.json new.json --policy policies/soc2.pol --policy policies/hipaa.pol --format json
+
+Exit status 0 when no policy changes, 1 when some policy does, 2 on bad input.")]
+    Impact(ImpactArgs),
+    /// Show the targets each policy will lose as a catalog's expiring evidence runs out
+    #[command(after_help = "\
+Examples:
+  eligo expiring policies/catalog.json --policies policies --until 2027-12-31
+  eligo expiring CATALOG --policy policies/soc2.pol --from 2027-01-01 --until 2027-06-30 --format json
+
+Exit status 0 when nothing expires in the window, 1 when some policy loses a
+target, 2 on bad input.")]
+    Expiring(ExpiringArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -235,6 +254,48 @@ struct DiffArgs {
     opts: EvalOpts,
 }
 
+/// The policies `impact` and `expiring` judge: each file is one policy set,
+/// named after the file.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("policy_sources").required(true).args(["policy", "policies"])))]
+struct PolicySources {
+    /// A policy file (`-` for standard input); repeatable.
+    #[arg(long, value_name = "FILE")]
+    policy: Vec<String>,
+    /// A directory: every `.pol` file in it, sorted by name.
+    #[arg(long, value_name = "DIR")]
+    policies: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ImpactArgs {
+    /// The current catalog.
+    old: String,
+    /// The proposed catalog.
+    new: String,
+    #[command(flatten)]
+    sources: PolicySources,
+    #[command(flatten)]
+    opts: EvalOpts,
+}
+
+#[derive(Args, Debug)]
+struct ExpiringArgs {
+    /// The catalog whose expiring evidence to follow.
+    catalog: String,
+    #[command(flatten)]
+    sources: PolicySources,
+    /// The first day of the window (YYYY-MM-DD); today by default.
+    #[arg(long = "from", value_name = "DATE")]
+    from: Option<eligo::Date>,
+    /// The last day of the window (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    until: eligo::Date,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut cx = Ctx::new(match cli.color {
@@ -250,6 +311,8 @@ fn main() -> ExitCode {
         Command::Preview(a) => commands::preview(&mut cx, &a),
         Command::Route(a) => commands::route(&mut cx, &a),
         Command::Diff(a) => commands::diff(&mut cx, &a),
+        Command::Impact(a) => commands::impact(&mut cx, &a),
+        Command::Expiring(a) => commands::expiring(&mut cx, &a),
     };
     let status = cx.flush(status);
     ExitCode::from(status.code())
