@@ -1587,6 +1587,7 @@ proptest! {
     #[test]
     fn request_attributes_agree_with_the_reference(
         p in policy(true),
+        p2 in policy(true),
         ts in prop::collection::vec(target(false), 1..12),
         attrs in request_attrs(),
     ) {
@@ -1645,6 +1646,27 @@ proptest! {
                     .map(|t| t.id().to_string())
                     .collect();
                 prop_assert_eq!(d.targets(), expected.as_slice(), "route {}", model);
+                // Layered with a second policy (both in block mode): a
+                // candidate is routed when it passes both, each with the
+                // same request.
+                let second = p2.compile()?;
+                if second.mode() == eligo::Mode::Block {
+                    let layers = [policy.clone(), second.clone()];
+                    if let Ok(d) = eligo::route_layered(&layers, &catalog, &request) {
+                        let expected: Vec<String> = targets
+                            .iter()
+                            .filter(|t| t.model() == *model || t.is_wildcard())
+                            .filter(|t| {
+                                let judged = t.serving_as(model);
+                                layers.iter().all(|l| {
+                                    reference::evaluate_for(l.ast(), &schema, &judged, &attrs).allowed
+                                })
+                            })
+                            .map(|t| t.id().to_string())
+                            .collect();
+                        prop_assert_eq!(d.targets(), expected.as_slice(), "layered route {}", model);
+                    }
+                }
                 if let Some(e) = d.event() {
                     for name in &e.request.missing {
                         prop_assert!(attrs.get(name).is_none());
