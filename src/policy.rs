@@ -47,6 +47,9 @@ struct Inner {
     ast: ast::Policy,
     ir: Ir,
     program: Arc<Program>,
+    /// The literal bits of a request that gives no request attributes,
+    /// worked out once (see [`Program::request_bits`]).
+    no_request: Bits,
     /// [`Policy::fingerprint`], worked out on first use.
     fingerprint: std::sync::OnceLock<String>,
     /// Explanations already worked out, by literal bits (see
@@ -116,6 +119,7 @@ impl Policy {
                 source: src,
                 ast,
                 ir,
+                no_request: program.request_bits(&RequestAttrs::new()),
                 program,
                 fingerprint: std::sync::OnceLock::new(),
                 explanations: Explanations::default(),
@@ -214,7 +218,19 @@ impl Policy {
     /// today): the one place the fast check is made.
     fn passes(&self, target: &Target, date: Option<Date>) -> bool {
         let p = &self.inner.program;
-        p.passes_target(target, &RequestAttrs::new(), date)
+        p.passes_target(target, &self.inner.no_request, date)
+    }
+
+    /// The literal bits of a request with attributes `attrs`, for
+    /// [`Policy::passes_with`]: worked out once for many targets.
+    pub(crate) fn request_bits(&self, attrs: &RequestAttrs) -> Bits {
+        self.inner.program.request_bits(attrs)
+    }
+
+    /// Whether `target` passes for a request whose bits are `request`
+    /// (from [`Policy::request_bits`]).
+    pub(crate) fn passes_with(&self, target: &Target, request: &[u64], date: Option<Date>) -> bool {
+        self.inner.program.passes_target(target, request, date)
     }
 
     /// The literal bits of `target` on `date` (`None`: today, read once),
@@ -365,7 +381,7 @@ impl Policy {
         attrs: &RequestAttrs,
         date: Option<Date>,
     ) -> bool {
-        self.inner.program.passes_target(target, attrs, date)
+        self.passes_with(target, &self.request_bits(attrs), date)
     }
 
     /// The verdict for a target's literal bits (the request's included).
@@ -464,6 +480,7 @@ impl Policy {
                 source: self.inner.source.clone(),
                 ast: self.inner.ast.clone(),
                 ir: self.inner.ir.clone(),
+                no_request: program.request_bits(&RequestAttrs::new()),
                 program: Arc::new(program),
                 fingerprint: std::sync::OnceLock::new(),
                 explanations: Explanations::default(),

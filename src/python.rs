@@ -1125,9 +1125,11 @@ impl PyPolicy {
         let mut objects = Vec::new();
         let converted = Reader::new(py).targets(targets, |item| objects.push(item))?;
         let keep: Vec<bool> = py.detach(|| {
+            // The request's bits once, for every target.
+            let request = policy.request_bits(&attrs);
             converted
                 .iter()
-                .map(|t| policy.is_allowed_for(t, &attrs, Some(date)))
+                .map(|t| policy.passes_with(t, &request, Some(date)))
                 .collect()
         });
         let out = PyList::empty(py);

@@ -100,6 +100,19 @@ pub enum ValueRef<'a> {
 }
 
 impl ValueRef<'_> {
+    /// The kind of the value.
+    ///
+    /// ```
+    /// assert_eq!(eligo::ValueRef::Number(3).kind(), eligo::AttrKind::Number);
+    /// ```
+    pub fn kind(self) -> AttrKind {
+        match self {
+            ValueRef::Flag(_) => AttrKind::Flag,
+            ValueRef::Number(_) => AttrKind::Number,
+            ValueRef::Text(_) => AttrKind::Text,
+        }
+    }
+
     /// The value, owned.
     ///
     /// ```

@@ -48,14 +48,6 @@ pub(crate) fn day_for(target: &Target, date: Option<Date>) -> Option<Date> {
     date.or_else(|| target.has_expiring_evidence().then(Date::today))
 }
 
-fn kind_of(v: ValueRef<'_>) -> AttrKind {
-    match v {
-        ValueRef::Flag(_) => AttrKind::Flag,
-        ValueRef::Number(_) => AttrKind::Number,
-        ValueRef::Text(_) => AttrKind::Text,
-    }
-}
-
 /// One target as a decision reads it.
 struct Row<'a> {
     target: &'a Target,
@@ -205,20 +197,24 @@ impl Program {
         word
     }
 
-    /// Whether `target` passes for a request with attributes `attrs`, read
-    /// on `date` (`None`: today, read once).
+    /// Whether `target` passes for a request whose literal bits are
+    /// `request` ([`Program::request_bits`], worked out once by the caller
+    /// for all its targets), read on `date` (`None`: today, read once).
     pub(crate) fn passes_target(
         &self,
         target: &Target,
-        attrs: &RequestAttrs,
+        request: &[u64],
         date: Option<Date>,
     ) -> bool {
         let row = Row::new(target, None, date);
-        if self.word_count() == 1 && self.request_checks().is_empty() {
-            self.passes(&[self.encode_word(&row)])
+        if self.word_count() == 1 {
+            let word = self.encode_word(&row) | request.first().copied().unwrap_or(0);
+            self.passes(&[word])
         } else {
             let mut bits = self.encode_row(&row);
-            self.add_request(&mut bits, attrs);
+            for (w, r) in bits.iter_mut().zip(request) {
+                *w |= r;
+            }
             self.passes(&bits)
         }
     }
@@ -252,7 +248,7 @@ impl Program {
             let Some(check) = self.checks().get(p) else {
                 continue;
             };
-            let value = attrs.get(&check.attr).filter(|v| kind_of(*v) == check.kind);
+            let value = attrs.get(&check.attr).filter(|v| v.kind() == check.kind);
             let b = match predicate_value(&check.pred, value) {
                 Tri::True => 2 * p,
                 Tri::False => 2 * p + 1,

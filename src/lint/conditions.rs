@@ -21,7 +21,7 @@ use crate::ir::{Condition, Formula, Ir, Predicate};
 use crate::policy::Policy;
 use crate::request::RequestAttrs;
 use crate::schema::AttrKind;
-use crate::target::{Value, ValueRef};
+use crate::target::Value;
 use crate::time::Date;
 
 /// The most classes of requests one condition is evaluated on.
@@ -129,19 +129,11 @@ fn value_for(ir: &Ir, formula: &Formula, attrs: &RequestAttrs) -> Tri {
         .map(|p| {
             let name = ir.schema.at(p.attr()).map_or("", |d| d.name());
             let kind = ir.schema.at(p.attr()).map(|d| d.kind());
-            let v = attrs.get(name).filter(|v| Some(kind_of(*v)) == kind);
+            let v = attrs.get(name).filter(|v| Some(v.kind()) == kind);
             predicate_value(p, v)
         })
         .collect();
     formula_value(formula, &values)
-}
-
-fn kind_of(v: ValueRef<'_>) -> AttrKind {
-    match v {
-        ValueRef::Flag(_) => AttrKind::Flag,
-        ValueRef::Number(_) => AttrKind::Number,
-        ValueRef::Text(_) => AttrKind::Text,
-    }
 }
 
 /// Conditions that no request meets or every request meets, and
