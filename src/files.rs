@@ -12,8 +12,13 @@ pub(crate) fn read_text(path: &Path, limit: usize) -> Result<String, Error> {
     use std::io::Read;
     let name = path.display().to_string();
     let io_err = |e: std::io::Error| {
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            "io/not-found"
+        } else {
+            "io/read-failed"
+        };
         Error::single(Diagnostic::error(
-            "io/read-failed",
+            code,
             format!("cannot read `{name}`: {e}"),
         ))
     };

@@ -26,6 +26,7 @@
 //! | `lint/condition-never-holds` | no request meets a `when` condition: its requirements apply only to requests that leave an attribute unsaid |
 //! | `lint/condition-always-holds` | no request makes a `when` condition false: the block applies to every request, as if at the top level |
 //! | `lint/already-required` | a requirement in a `when` block that the top level already requires |
+//! | `lint/misspelled-attribute` (with a catalog) | a target declares an attribute name no policy attribute has but one is close to (`gdrp`): the policy finds the attribute meant undeclared |
 //! | `lint/unservable-condition` (with a catalog) | no catalog target passes the policy for any request that meets a `when` condition: such requests are always blocked |
 //! | `lint/analysis-limit` (note) | some checks were skipped: they involve more than 12 attributes at once, or the work bound was reached |
 //! | `lint/too-many` (note) | more than [`MAX_PER_CODE`] diagnostics of one code; the rest are counted, not shown |
@@ -235,6 +236,7 @@ pub fn lint_catalog(
             .collect()
     };
     conditions::unservable(policy, catalog, catalog_name, date, &mut out);
+    out.extend(lint_attribute_names(catalog, policy.schema()));
     let (providers, models) = (names(ListField::Provider), names(ListField::Model));
     let mut unmatched = 0usize;
     for stmt in &policy.ast().statements {
@@ -269,6 +271,68 @@ pub fn lint_catalog(
             }
             out.push(d);
         }
+    }
+    cap(out)
+}
+
+/// Attribute names that targets of `catalog` declare, that `schema` does
+/// not know, and that are close to a name it does (`gdrp` for `gdpr`): a
+/// policy reads `gdpr`, finds it undeclared and blocks the target. One
+/// warning a name (`lint/misspelled-attribute`), naming the first target
+/// that declares it and how many do, in the order first declared.
+///
+/// ```
+/// use eligo::{Catalog, Schema, Target};
+/// let catalog = Catalog::new(vec![
+///     Target::builder("a", "m").attr("gdrp", true).attr("house_rating", 3).build(),
+///     Target::builder("b", "m").attr("gdrp", true).build(),
+/// ])?;
+/// let found = eligo::lint::lint_attribute_names(&catalog, &Schema::standard());
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].code(), "lint/misspelled-attribute");
+/// assert_eq!(found[0].help(), Some("did you mean `gdpr`?"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn lint_attribute_names(catalog: &Catalog, schema: &crate::Schema) -> Vec<Diagnostic> {
+    // Each name once: its first target and how many declare it.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut order: Vec<(&str, &str, usize)> = Vec::new();
+    for t in catalog.targets() {
+        for name in t.attributes().keys() {
+            match seen.get(name.as_str()) {
+                Some(&k) => {
+                    if let Some(entry) = order.get_mut(k) {
+                        entry.2 += 1;
+                    }
+                }
+                None => {
+                    seen.insert(name, order.len());
+                    order.push((name, t.id(), 1));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, first, count) in order {
+        if schema.get(name).is_some() {
+            continue;
+        }
+        let Some(meant) = schema.suggest(name) else {
+            continue;
+        };
+        let others = match count {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        out.push(
+            Diagnostic::warning(
+                "lint/misspelled-attribute",
+                format!(
+                    "target `{first}`{others} declares `{name}`, which is not an attribute policies read"
+                ),
+            )
+            .with_help(format!("did you mean `{meant}`?")),
+        );
     }
     cap(out)
 }

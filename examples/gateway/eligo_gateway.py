@@ -681,7 +681,7 @@ class Gateway:
         event = decision.event
         if event is not None:
             try:
-                self.write_event(event)
+                self.write_event(event.to_dict())
             except OSError:
                 log.exception("could not write a security event")
                 if not decision.blocked:  # an unrecorded warn: do not forward

@@ -2,17 +2,33 @@
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+import datetime
 from typing import Any, ClassVar, Optional, SupportsIndex, TypeVar, Union, final, overload
 
 _M = TypeVar("_M", bound=Mapping[str, Any])
+_T = TypeVar("_T")
 
 # The attributes of one request (``request=``), by name with or without
 # ``request.``: ``{"data_class": "phi", "team": "research"}``.
 _RequestAttributes = Mapping[str, Union[str, int, bool, None]]
 
+# A date argument: ``YYYY-MM-DD`` text or a ``datetime.date`` (a
+# ``datetime.datetime`` is refused with ``TypeError``: its day depends on a
+# time zone).
+_Date = Union[str, datetime.date]
+
 __all__ = [
+    "Candidate",
     "Catalog",
     "CatalogError",
+    "EventGroup",
+    "EventPolicy",
+    "EventRequest",
+    "Failure",
+    "PolicyFileNotFoundError",
+    "SecurityEvent",
+    "Target",
+    "route_layered",
     "AllowedSet",
     "Decision",
     "EncodedCatalog",
@@ -48,6 +64,12 @@ class PolicyError(ValueError):
 class PolicySyntaxError(PolicyError): ...
 class PolicyCompileError(PolicyError): ...
 class CatalogError(PolicyError): ...
+class PolicyFileNotFoundError(FileNotFoundError, PolicyError):
+    """A policy or catalog file does not exist (``load``,
+    ``Catalog.from_file``): a ``FileNotFoundError`` (``errno``,
+    ``filename``) and a ``PolicyError`` (``diagnostics``, code
+    ``io/not-found``)."""
+
 class RequestError(PolicyError):
     """A request names a model or target the catalog does not have, or its
     ``request=`` attributes do not fit the policy: an unknown name
@@ -92,6 +114,127 @@ class Verdict:
     def __bool__(self) -> bool: ...
 
 @final
+class Failure:
+    """One failed requirement of one policy layer, in a decision's
+    candidates and an event's groups. The fields are those of ``Reason``,
+    with the layer's ``policy`` (display name) and ``mode``; ``to_dict()``
+    gives the event JSON of docs/EVENTS.md (``text`` for the requirement,
+    ``requirement`` for its index)."""
+
+    @property
+    def policy(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def requirement(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def unknown(self) -> bool: ...
+    @property
+    def attributes(self) -> list[str]: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def condition(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Candidate:
+    """A candidate target of a routing decision and how it fared."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def compliant(self) -> bool: ...
+    @property
+    def routed(self) -> bool: ...
+    @property
+    def failures(self) -> list[Failure]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class EventPolicy:
+    """A policy layer as a security event names it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> Optional[str]: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class EventRequest:
+    """The request as a security event names it."""
+
+    @property
+    def id(self) -> Optional[str]:
+        """The host's id for the client request (``request_id=``)."""
+    @property
+    def model(self) -> str: ...
+    @property
+    def pinned(self) -> Optional[str]: ...
+    @property
+    def attributes(self) -> dict[str, Union[str, int, bool]]: ...
+    @property
+    def missing(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class EventGroup:
+    """Candidates of an event that fared alike, listed by id."""
+
+    @property
+    def compliant(self) -> bool: ...
+    @property
+    def routed(self) -> bool: ...
+    @property
+    def failures(self) -> list[Failure]: ...
+    @property
+    def candidates(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class SecurityEvent:
+    """The security event of a block or of a warn-mode pass, for an
+    administrator to review. ``to_dict()`` is the JSON of
+    docs/EVENTS.md (schema ``eligo.security_event/2``), ready to store."""
+
+    @property
+    def schema(self) -> str: ...
+    @property
+    def time(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def policies(self) -> list[EventPolicy]: ...
+    @property
+    def request(self) -> EventRequest: ...
+    @property
+    def candidate_count(self) -> int: ...
+    @property
+    def groups(self) -> list[EventGroup]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
 class Decision:
     """A routing decision: the targets to try in order, or a 403 block."""
 
@@ -99,6 +242,15 @@ class Decision:
     def outcome(self) -> str: ...
     @property
     def blocked(self) -> bool: ...
+    @property
+    def model(self) -> str:
+        """The requested model (for a pinned request, the model it names)."""
+    @property
+    def pinned(self) -> Optional[str]:
+        """The pinned target id, or ``None`` for automatic routing."""
+    @property
+    def request_id(self) -> Optional[str]:
+        """The host's id for the client request (``request_id=``)."""
     @property
     def targets(self) -> list[str]: ...
     @property
@@ -110,9 +262,33 @@ class Decision:
     @property
     def error_body(self) -> Optional[dict[str, Any]]: ...
     @property
-    def event(self) -> Optional[dict[str, Any]]: ...
+    def event(self) -> Optional[SecurityEvent]: ...
     @property
-    def candidates(self) -> list[dict[str, Any]]: ...
+    def candidates(self) -> list[Candidate]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as JSON (docs/EVENTS.md §3), its event included."""
+
+@final
+class Target:
+    """One target of a catalog, read only (``Catalog[id]``, iteration)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def endpoint(self) -> Optional[str]: ...
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The declared attributes as the catalog format writes them: a
+        value, or ``{"value": ..., "expires": "YYYY-MM-DD"}``."""
+    def to_dict(self) -> dict[str, Any]:
+        """The target in the catalog format; ``Catalog.from_targets`` and
+        ``Catalog.with_target`` read it back."""
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
 class Catalog:
@@ -127,8 +303,28 @@ class Catalog:
         """A catalog of target mappings, each read as ``Policy.evaluate`` reads one."""
     @property
     def ids(self) -> list[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
     def __len__(self) -> int: ...
     def __contains__(self, id: str, /) -> bool: ...
+    def __iter__(self) -> Iterator[Target]: ...
+    def __getitem__(self, id: str, /) -> Target:
+        """The target with id ``id``; ``KeyError`` if there is none."""
+    @overload
+    def get(self, id: str) -> Optional[Target]: ...
+    @overload
+    def get(self, id: str, default: _T) -> Union[Target, _T]: ...
+    def with_target(self, target: Union[Target, Mapping[str, Any]]) -> Catalog:
+        """A new catalog with ``target`` in place of the target with the
+        same id (same position), else appended. This catalog does not
+        change; policies bind to the new one afresh."""
+    def without(self, id: str) -> Catalog:
+        """A new catalog without the target ``id``; ``KeyError`` if there
+        is none. This catalog does not change."""
+    def lint(self) -> list[dict[str, Any]]:
+        """Warnings (``lint/misspelled-attribute``) for attribute names
+        close to a standard attribute (``gdrp``): policies read ``gdpr``
+        and find it undeclared."""
 
 @final
 class AllowedSet(Sequence[str]):
@@ -197,7 +393,7 @@ class Policy:
     def evaluate(
         self,
         target: Mapping[str, Any],
-        date: Optional[str] = None,
+        date: Optional[_Date] = None,
         *,
         request: Optional[_RequestAttributes] = None,
     ) -> Verdict:
@@ -225,7 +421,7 @@ class Policy:
         """
     @overload
     def filter(
-        self, targets: Catalog, date: Optional[str] = None, *, request: Optional[_RequestAttributes] = None
+        self, targets: Catalog, date: Optional[_Date] = None, *, request: Optional[_RequestAttributes] = None
     ) -> AllowedSet:
         """The allowed targets of a catalog, as ``encode(catalog, date).filter()``
         gives them, computed without the GIL. The policy keeps its binding to
@@ -236,27 +432,39 @@ class Policy:
         binding is kept whatever the request."""
     @overload
     def filter(
-        self, targets: Iterable[_M], date: Optional[str] = None, *, request: Optional[_RequestAttributes] = None
+        self, targets: Iterable[_M], date: Optional[_Date] = None, *, request: Optional[_RequestAttributes] = None
     ) -> list[_M]: ...
-    def encode(self, catalog: Catalog, date: Optional[str] = None) -> EncodedCatalog: ...
+    def encode(self, catalog: Catalog, date: Optional[_Date] = None) -> EncodedCatalog: ...
     def route(
         self,
         catalog: Catalog,
         model: str,
         pin: Optional[str] = None,
-        date: Optional[str] = None,
+        date: Optional[_Date] = None,
         *,
+        pinned: Optional[bool] = None,
         request: Optional[_RequestAttributes] = None,
+        request_id: Optional[str] = None,
     ) -> Decision:
-        """Routes a request for ``model`` (``provider/model`` pins that
-        target), or pinned to the target id ``pin``, with the request
-        attributes ``request`` (as for ``evaluate``). The event of a blocked
-        or warned decision names, under ``request``, the ``attributes`` the
-        policy's conditions read that were given and the ``missing`` ones."""
+        """Routes a request for ``model``.
+
+        How ``model`` is read: ``pinned=None`` (the default) reads it as an
+        OpenAI-style ``model`` field, where ``provider/model`` pins that
+        target; ``pinned=False`` routes automatically among the targets
+        serving ``model``, ``/`` or not (a model group named
+        ``openai/gpt-4o``); ``pinned=True`` pins the target whose id is
+        ``model``. ``pin`` pins the target ``pin`` for the model ``model``
+        (not with ``pinned=False``: ``ValueError``).
+
+        ``request`` gives the request attributes (as for ``evaluate``);
+        the event of a blocked or warned decision names, under
+        ``request``, the ``attributes`` the policy's conditions read that
+        were given and the ``missing`` ones. ``request_id`` is the host's
+        id for the client request, carried by the decision and its event."""
     def preview(
         self,
         catalog: Catalog,
-        date: Optional[str] = None,
+        date: Optional[_Date] = None,
         model: Optional[str] = None,
         *,
         request: Optional[_RequestAttributes] = None,
@@ -267,16 +475,41 @@ class Policy:
         ``model``. For a request with the attributes ``request`` (as for
         ``evaluate``); a failure under a ``when`` block has a ``condition``."""
         ...
-    def lint(self) -> list[dict[str, Any]]: ...
+    def lint(self, catalog: Optional[Catalog] = None, date: Optional[_Date] = None) -> list[dict[str, Any]]:
+        """Warnings for the policy's author (``lint/...`` diagnostics as
+        dicts). With ``catalog``, also what the policy and the catalog show
+        together, as ``eligo lint --catalog``: targets blocked only for want
+        of a declaration (``lint/metadata-gap``), list entries no target has
+        (``lint/unmatched-entry``), attribute names close to those the
+        policy reads (``lint/misspelled-attribute``), conditions no target
+        can serve; evidence read as of ``date``."""
+
+def route_layered(
+    layers: Sequence[Policy],
+    catalog: Catalog,
+    model: str,
+    pin: Optional[str] = None,
+    date: Optional[_Date] = None,
+    *,
+    pinned: Optional[bool] = None,
+    request: Optional[_RequestAttributes] = None,
+    request_id: Optional[str] = None,
+) -> Decision:
+    """Routes a request under several policy layers applied together (an
+    organisation baseline and a project policy): a target is compliant when
+    it passes every layer; a ``warn`` layer keeps what only it would remove.
+    Arguments as for ``Policy.route``; a ``request`` attribute must be known
+    to some layer, and of one type in every layer that knows it. No layers:
+    ``RequestError`` (``request/no-policy``)."""
 
 def compile(source: str, name: str = "<input>") -> Policy: ...
 def load(path: Union[str, os.PathLike[str]]) -> Policy: ...
-def diff(old: Policy, new: Policy, catalog: Catalog, date: Optional[str] = None) -> dict[str, Any]: ...
+def diff(old: Policy, new: Policy, catalog: Catalog, date: Optional[_Date] = None) -> dict[str, Any]: ...
 def impact(
     old: Catalog,
     new: Catalog,
     policies: Sequence[Union[Policy, Sequence[Policy]]],
-    date: Optional[str] = None,
+    date: Optional[_Date] = None,
 ) -> list[dict[str, Any]]:
     """What replacing catalog ``old`` by ``new`` does to each policy set.
 
@@ -302,8 +535,8 @@ def impact(
 def expiring(
     catalog: Catalog,
     policies: Sequence[Union[Policy, Sequence[Policy]]],
-    until: str,
-    from_: Optional[str] = None,
+    until: _Date,
+    from_: Optional[_Date] = None,
 ) -> list[dict[str, Any]]:
     """The targets each policy set loses as ``catalog``'s expiring evidence
     runs out, from ``from_`` (``YYYY-MM-DD``, today by default) through

@@ -474,7 +474,7 @@ impl Target {
     ///
     /// ```
     /// let err = eligo::Target::from_file("no/such/target.json").unwrap_err();
-    /// assert_eq!(err.diagnostics()[0].code(), "io/read-failed");
+    /// assert_eq!(err.diagnostics()[0].code(), "io/not-found");
     /// ```
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Target, crate::Error> {
         let path = path.as_ref();

@@ -318,6 +318,64 @@ impl Catalog {
         self.index.get(id).copied()
     }
 
+    /// A new catalog with `target` in it: in place of the target with the
+    /// same id (keeping its position), else appended at the end. This
+    /// catalog is left as it was; the new one is a catalog of its own
+    /// (policies bind to it afresh), as for a deployment added to or
+    /// updated in a running gateway.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Target};
+    /// let c = Catalog::new(vec![Target::new("a", "m"), Target::new("b", "m")])?;
+    /// let c2 = c.with_target(Target::builder("a", "m").attr("soc2", true).build());
+    /// assert_eq!(c2.position("a/m"), Some(0));
+    /// assert!(c2.get("a/m").unwrap().get("soc2").is_some());
+    /// assert!(c.get("a/m").unwrap().get("soc2").is_none());
+    /// let c3 = c2.with_target(Target::new("c", "m"));
+    /// assert_eq!(c3.position("c/m"), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_target(&self, target: Target) -> Catalog {
+        let mut targets = self.targets.clone();
+        match self.position(target.id()) {
+            Some(i) => {
+                if let Some(slot) = targets.get_mut(i) {
+                    *slot = target;
+                }
+            }
+            None => targets.push(target),
+        }
+        self.rebuilt(targets)
+    }
+
+    /// A new catalog without the target with id `id`, the others in their
+    /// order; `None` if there is no such target. This catalog is left as it
+    /// was.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Target};
+    /// let c = Catalog::new(vec![Target::new("a", "m"), Target::new("b", "m")])?;
+    /// let c2 = c.without("a/m").unwrap();
+    /// assert_eq!(c2.targets()[0].id(), "b/m");
+    /// assert!(c2.without("a/m").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn without(&self, id: &str) -> Option<Catalog> {
+        let i = self.position(id)?;
+        let mut targets = self.targets.clone();
+        targets.remove(i);
+        Some(self.rebuilt(targets))
+    }
+
+    /// A catalog of the same name over `targets`, whose ids are unique.
+    fn rebuilt(&self, targets: Vec<Target>) -> Catalog {
+        let positions: Vec<usize> = (0..targets.len()).collect();
+        let mut errors = Vec::new();
+        let catalog = Catalog::build(self.name.clone(), targets, &positions, &mut errors);
+        debug_assert!(errors.is_empty(), "ids stay unique");
+        catalog
+    }
+
     /// The targets serving `model`, in catalog order, with their positions.
     /// A target whose model is `*` serves every model. An index of the
     /// targets by model, built on the first call, makes this cost the

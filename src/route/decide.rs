@@ -61,6 +61,7 @@ pub struct Decision {
     pub(crate) outcome: Outcome,
     pub(crate) model: String,
     pub(crate) pinned: Option<String>,
+    pub(crate) request_id: Option<String>,
     /// Ids of the targets to try, in order.
     pub(crate) targets: Vec<String>,
     pub(crate) candidates: Vec<Candidate>,
@@ -82,6 +83,34 @@ impl Decision {
     /// Whether the request would have been blocked but for `warn` mode.
     pub fn would_block(&self) -> bool {
         self.outcome == Outcome::Warned
+    }
+
+    /// The requested model (for a pinned request, the model it names, else
+    /// the part of the id after the first `/`).
+    ///
+    /// ```
+    /// use eligo::{Catalog, Request, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let catalog = Catalog::new(vec![Target::builder("cloud", "m").attr("soc2", true).build()])?;
+    /// let d = eligo::route(&policy, &catalog, &Request::pin("cloud/m"))?;
+    /// assert_eq!((d.model(), d.pinned()), ("m", Some("cloud/m")));
+    /// let d = eligo::route(&policy, &catalog, &Request::model("m"))?;
+    /// assert_eq!((d.model(), d.pinned()), ("m", None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The pinned target id, for a pinned request.
+    pub fn pinned(&self) -> Option<&str> {
+        self.pinned.as_deref()
+    }
+
+    /// The client request's id, if the request had one
+    /// ([`Request::with_id`]).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The ids of the targets to try, in order (empty when blocked).
@@ -304,6 +333,7 @@ pub(crate) fn decide(
         outcome,
         model: request.model.clone(),
         pinned: request.pinned.clone(),
+        request_id: request.id.clone(),
         targets,
         candidates,
         message,

@@ -174,6 +174,9 @@ impl PolicyRef {
 /// The request as named in events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RequestRef {
+    /// The host's id for the client request ([`Request::with_id`]), or
+    /// `null`.
+    pub id: Option<String>,
     /// Requested model.
     pub model: String,
     /// Pinned target id, or `null`.
@@ -206,6 +209,7 @@ impl RequestRef {
             }
         }
         RequestRef {
+            id: request.id.clone(),
             model: request.model.clone(),
             pinned: request.pinned.clone(),
             attributes,

@@ -32,6 +32,8 @@ pub struct Request {
     pub(crate) date: Option<Date>,
     pub(crate) time: Option<Timestamp>,
     pub(crate) attrs: RequestAttrs,
+    /// The host's id for the client request, for events.
+    pub(crate) id: Option<String>,
 }
 
 impl Request {
@@ -45,6 +47,7 @@ impl Request {
             date: None,
             time: None,
             attrs: RequestAttrs::new(),
+            id: None,
         }
     }
 
@@ -64,6 +67,7 @@ impl Request {
             date: None,
             time: None,
             attrs: RequestAttrs::new(),
+            id: None,
         }
     }
 
@@ -126,11 +130,12 @@ impl Request {
         self
     }
 
-    /// This request with the date, time and attributes of `other`.
+    /// This request with the date, time, attributes and id of `other`.
     fn with_context_of(mut self, other: &Request) -> Request {
         self.date = other.date;
         self.time = other.time;
         self.attrs = other.attrs.clone();
+        self.id.clone_from(&other.id);
         self
     }
 
@@ -181,6 +186,31 @@ impl Request {
     pub fn at(mut self, time: Timestamp) -> Request {
         self.time = Some(time);
         self
+    }
+
+    /// Names the client request this routing decision is for (the host's
+    /// request or trace id). The decision and its security event carry it,
+    /// so that an administrator can match an event to the request, and a
+    /// host that decides one client request more than once (retries) can
+    /// tell.
+    ///
+    /// ```
+    /// use eligo::{Catalog, Request, Target};
+    /// let policy = eligo::compile("require soc2")?;
+    /// let catalog = Catalog::new(vec![Target::new("cloud", "m")])?;
+    /// let d = eligo::route(&policy, &catalog, &Request::model("m").with_id("req-42"))?;
+    /// assert_eq!(d.request_id(), Some("req-42"));
+    /// assert_eq!(d.event().unwrap().request.id.as_deref(), Some("req-42"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_id(mut self, id: impl Into<String>) -> Request {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The client request's id, if given ([`Request::with_id`]).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
 
     /// The requested model.

@@ -53,7 +53,7 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// let text = eligo::syntax::read_source("policies/soc2.pol")?;
 /// assert!(text.contains("require soc2"));
 /// let err = eligo::syntax::read_source("policies/missing.pol").unwrap_err();
-/// assert_eq!(err.diagnostics()[0].code(), "io/read-failed");
+/// assert_eq!(err.diagnostics()[0].code(), "io/not-found");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_source(path: impl AsRef<std::path::Path>) -> Result<String, Error> {

@@ -307,7 +307,7 @@ fn route_and_preview_judge_wildcard_targets_as_serving_the_model() {
 fn lint_unreadable_input_exits_2() {
     let r = eligo(&["lint", "policies/missing.pol"]);
     expect_code(&r, 2);
-    has(&r.stderr, "error[io/read-failed]");
+    has(&r.stderr, "error[io/not-found]");
     has(&r.stderr, "policies/missing.pol");
     let r = eligo(&[
         "lint",
@@ -848,6 +848,76 @@ fn route_pinned_non_compliant_target_is_blocked_with_the_403_body_and_event() {
     has(&r.stdout, "response body (HTTP 403):");
     has(&r.stdout, "\"code\": \"no_compliant_provider\"");
     has(&r.stdout, "security event:");
+
+    // The request id reaches the event.
+    let r = eligo(&[
+        "route",
+        "policies/regulated-routing.pol",
+        "--catalog",
+        "policies/catalog.json",
+        "--pin",
+        "deepseek/deepseek-v3.2",
+        "--request-id",
+        "req-7",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["event"]["request"]["id"], "req-7");
+}
+
+#[test]
+fn route_auto_reads_a_model_with_a_slash_as_a_model_group() {
+    let dir = std::env::temp_dir().join(format!("eligo-auto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let catalog = dir.join("groups.json");
+    std::fs::write(
+        &catalog,
+        r#"{"targets": [
+            {"id": "azure-eu", "provider": "azure", "model": "openai/gpt-4o", "attributes": {"soc2": true}},
+            {"id": "openai/gpt-4o", "provider": "openai", "model": "gpt-4o"}
+        ]}"#,
+    )
+    .unwrap();
+    let catalog = catalog.to_str().unwrap();
+    let args = |auto: bool| {
+        let mut a = vec![
+            "route",
+            "policies/soc2.pol",
+            "--catalog",
+            catalog,
+            "--model",
+            "openai/gpt-4o",
+            "--format",
+            "json",
+        ];
+        if auto {
+            a.push("--auto");
+        }
+        eligo(&a)
+    };
+    // As a model field, `openai/gpt-4o` pins the target of that id.
+    let r = args(false);
+    expect_code(&r, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["event"]["request"]["pinned"], "openai/gpt-4o");
+    // With --auto, the model group: routed to its compliant target.
+    let r = args(true);
+    expect_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["targets"], serde_json::json!(["azure-eu"]));
+    let r = eligo(&[
+        "route",
+        "policies/soc2.pol",
+        "--catalog",
+        catalog,
+        "--pin",
+        "x",
+        "--auto",
+    ]);
+    expect_code(&r, 2);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

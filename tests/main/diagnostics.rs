@@ -300,9 +300,8 @@ fn missing_file() {
     // The OS error text varies, so only its start is pinned.
     let rendered = err.render(false);
     assert!(
-        rendered.starts_with(
-            "error[io/read-failed]: cannot read `tests/snapshots/no-such-policy.pol`: "
-        ),
+        rendered
+            .starts_with("error[io/not-found]: cannot read `tests/snapshots/no-such-policy.pol`: "),
         "{rendered}"
     );
 }

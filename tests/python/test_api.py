@@ -111,7 +111,7 @@ def test_route_automatic_pinned_and_blocked(catalog):
     assert (d.outcome, d.blocked, d.status) == ("routed", False, 200)
     assert d.targets == ["onprem/deepseek-v3.2"]
     assert d.code is None and d.error_body is None and d.event is None
-    assert {c["id"] for c in d.candidates} >= {"deepseek/deepseek-v3.2", "onprem/deepseek-v3.2"}
+    assert {c.id for c in d.candidates} >= {"deepseek/deepseek-v3.2", "onprem/deepseek-v3.2"}
 
     blocked = p.route(catalog, "deepseek/deepseek-v3.2")  # an OpenAI-style pinned model field
     assert (blocked.outcome, blocked.blocked, blocked.status, blocked.code) == (
@@ -124,17 +124,17 @@ def test_route_automatic_pinned_and_blocked(catalog):
     assert "regulated-routing" in blocked.message and "deepseek/deepseek-v3.2" in blocked.message
     assert blocked.error_body["error"]["code"] == "no_compliant_provider"
     assert blocked.error_body["error"]["type"] == "permission_denied"
-    assert blocked.event["schema"] == "eligo.security_event/2"
-    assert blocked.event["request"]["pinned"] == "deepseek/deepseek-v3.2"
+    assert blocked.event.schema == "eligo.security_event/2"
+    assert blocked.event.request.pinned == "deepseek/deepseek-v3.2"
     same = p.route(catalog, "deepseek-v3.2", pin="deepseek/deepseek-v3.2")
-    assert same.blocked and same.event["request"]["pinned"] == "deepseek/deepseek-v3.2"
+    assert same.blocked and same.event.request.pinned == "deepseek/deepseek-v3.2"
 
 
 def test_warn_mode_routes_and_records_an_event(catalog):
     p = eligo.compile(open_policy("eu-residency"))
     d = p.route(catalog, "gpt-4o")
     assert d.status == 200 and not d.blocked
-    assert d.event is not None and d.event["action"] in ("warn", "block")
+    assert d.event is not None and d.event.action in ("warn", "block")
 
 
 def test_preview_and_diff(catalog):

@@ -46,7 +46,10 @@ def test_catalog_errors_name_the_file_target_and_field(root):
     assert info.value.diagnostics[0]["file"] == "c.json"
     with pytest.raises(eligo.PolicyError) as missing:
         eligo.Catalog.from_file(root / "no" / "such.json")
-    assert missing.value.diagnostics[0]["code"] == "io/read-failed"
+    assert missing.value.diagnostics[0]["code"] == "io/not-found"
+    # Also a FileNotFoundError, as Python code expects of a missing file.
+    assert isinstance(missing.value, FileNotFoundError)
+    assert str(missing.value.filename) == str(root / "no" / "such.json")
 
 
 def test_bad_targets_never_evaluate():

@@ -314,9 +314,10 @@ def test_route_event_names_the_attributes_given_and_missing():
     catalog = eligo.Catalog.from_targets([target("cloud", "m")])
     d = policy.route(catalog, "m", request={"data_class": "phi", "app": "chatbot"}, date="2026-12-01")
     assert d.blocked and d.status == 403
-    event = d.event
+    event = d.event.to_dict()
     # `app` is read by no condition: it is not in the event.
     assert event["request"] == {
+        "id": None,
         "model": "m",
         "pinned": None,
         "attributes": {"data_class": "phi"},
@@ -328,24 +329,25 @@ def test_route_event_names_the_attributes_given_and_missing():
         ("require soc2", 'request.team == "ops"', ["request.team", "soc2"]),
     ]
     (candidate,) = d.candidates
-    assert [f["condition"] for f in candidate["failures"]] == ['request.data_class in ["phi"]', 'request.team == "ops"']
+    assert [f.condition for f in candidate.failures] == ['request.data_class in ["phi"]', 'request.team == "ops"']
 
     d = policy.route(catalog, "cloud/m", request=None)
-    assert d.event["request"] == {
+    assert d.event.request.to_dict() == {
+        "id": None,
         "model": "m",
         "pinned": "cloud/m",
         "attributes": {},
         "missing": ["data_class", "team"],
     }
     d = policy.route(catalog, "m", request={"data_class": "phi", "team": "ops"})
-    assert d.event["request"]["attributes"] == {"data_class": "phi", "team": "ops"}
-    assert d.event["request"]["missing"] == []
+    assert d.event.request.attributes == {"data_class": "phi", "team": "ops"}
+    assert d.event.request.missing == []
 
     # Warn mode: routed, and the event still names them.
     warn = eligo.compile('policy "w"; mode warn; when request.data_class in ["phi"] { require hipaa; }')
     d = warn.route(catalog, "m", request={"request.data_class": "phi"})
     assert (d.outcome, d.targets) == ("warned", ["cloud/m"])
-    assert d.event["request"]["attributes"] == {"data_class": "phi"}
+    assert d.event.request.attributes == {"data_class": "phi"}
 
 
 def test_preview_rows_carry_conditions():
@@ -537,8 +539,8 @@ def test_random_policies_agree_with_not_c_or_r():
                 else:
                     assert routed.blocked
                     given = {k.removeprefix("request."): v for k, v in request.items() if v is not None}
-                    assert routed.event["request"]["attributes"] == {k: given[k] for k in given if k in read}
-                    assert routed.event["request"]["missing"] == sorted(read - set(given))
+                    assert routed.event.request.attributes == {k: given[k] for k in given if k in read}
+                    assert routed.event.request.missing == sorted(read - set(given))
                 preview = policy.preview(catalog, date=date, model=model, request=request)
                 assert [r["id"] for r in preview["rows"] if r["allowed"]] == allowed_here
 

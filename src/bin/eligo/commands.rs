@@ -739,9 +739,13 @@ pub fn route(cx: &mut Ctx, a: &RouteArgs) -> Status {
     let mut request = match (&a.pin, &a.model) {
         (Some(pin), Some(model)) => eligo::Request::pin(pin.as_str()).for_model(model.as_str()),
         (Some(pin), None) => eligo::Request::pin(pin.as_str()),
+        (None, Some(model)) if a.auto => eligo::Request::model(model.as_str()),
         (None, Some(model)) => eligo::Request::from_model_field(model),
         (None, None) => return cx.usage("give --model or --pin"),
     };
+    if let Some(id) = &a.request_id {
+        request = request.with_id(id.as_str());
+    }
     if let Some(d) = a.opts.date {
         request = request.on(d);
     }

@@ -235,6 +235,13 @@ struct RouteArgs {
     /// that target fails, never re-routed.
     #[arg(long, value_name = "ID")]
     pin: Option<String>,
+    /// Route `--model` automatically among the targets serving it even when
+    /// it contains `/` (a model group named `openai/gpt-4o`).
+    #[arg(long, conflicts_with = "pin", requires = "model")]
+    auto: bool,
+    /// The host's id for the client request, carried by the security event.
+    #[arg(long, value_name = "ID")]
+    request_id: Option<String>,
     #[command(flatten)]
     request: RequestOpts,
     #[command(flatten)]

@@ -11,6 +11,10 @@
 
 #![allow(missing_docs)] // documented in python/eligo/_eligo.pyi
 
+mod results;
+
+use results::{PyDecision, PyTarget};
+
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -69,6 +73,56 @@ fn to_py_err(py: Python<'_>, e: &crate::Error) -> PyErr {
         let _ = err.value(py).setattr("diagnostics", d);
     }
     err
+}
+
+/// `eligo.PolicyFileNotFoundError`: a subclass of both `FileNotFoundError`
+/// and `PolicyError`, made once (a class with two such bases can only be
+/// made by calling `type`).
+static NOT_FOUND: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
+
+fn not_found_type(py: Python<'_>) -> PyResult<&Bound<'_, pyo3::types::PyType>> {
+    NOT_FOUND
+        .get_or_try_init(py, || {
+            let builtins = py.import("builtins")?;
+            let bases = PyTuple::new(
+                py,
+                [
+                    builtins.getattr("FileNotFoundError")?,
+                    py.get_type::<PolicyError>().into_any(),
+                ],
+            )?;
+            let namespace = PyDict::new(py);
+            namespace.set_item("__module__", "eligo")?;
+            namespace.set_item(
+                "__doc__",
+                "A policy or catalog file does not exist: a FileNotFoundError and a PolicyError.",
+            )?;
+            let class =
+                builtins
+                    .getattr("type")?
+                    .call1(("PolicyFileNotFoundError", bases, namespace))?;
+            Ok(class.cast_into::<pyo3::types::PyType>()?.unbind())
+        })
+        .map(|t| t.bind(py))
+}
+
+/// A library error from reading the file `path`: for a file that does not
+/// exist, a `PolicyFileNotFoundError` with `errno`, `filename` and
+/// `.diagnostics`; else as `to_py_err`.
+fn file_err(py: Python<'_>, e: &crate::Error, path: &std::path::Path) -> PyErr {
+    let missing = e
+        .diagnostics()
+        .first()
+        .is_some_and(|d| d.code() == "io/not-found");
+    if !missing {
+        return to_py_err(py, e);
+    }
+    let made = not_found_type(py).and_then(|class| {
+        let err = class.call1((2, "No such file or directory", path))?;
+        err.setattr("diagnostics", to_py(py, &e.to_json())?)?;
+        Ok(PyErr::from_value(err))
+    });
+    made.unwrap_or_else(|err| err)
 }
 
 /// A JSON value as a Python value.
@@ -338,12 +392,42 @@ impl<'py> Reader<'py> {
     }
 }
 
-fn parse_date(date: Option<&str>) -> PyResult<Option<Date>> {
-    date.map(|d| {
-        d.parse::<Date>()
-            .map_err(|e| PyValueError::new_err(format!("`date`: {e}")))
-    })
-    .transpose()
+/// A date argument named `name`: `YYYY-MM-DD` text or a `datetime.date`.
+/// A `datetime.datetime` is refused: its day depends on a time zone, and
+/// guessing one could read expired evidence as valid.
+fn day_arg(name: &str, date: &Bound<'_, PyAny>) -> PyResult<Date> {
+    use pyo3::exceptions::PyTypeError;
+    if let Ok(text) = date.cast::<PyString>() {
+        return parse_day(name, &text.to_cow()?);
+    }
+    let module = date.py().import("datetime")?;
+    if date.is_instance(&module.getattr("datetime")?)? {
+        return Err(PyTypeError::new_err(format!(
+            "`{name}`: give a datetime.date or `YYYY-MM-DD` text, not a datetime.datetime, \
+             whose day depends on a time zone (use its .date() in the zone you mean)"
+        )));
+    }
+    if date.is_instance(&module.getattr("date")?)? {
+        let part = |field: &str| -> PyResult<i64> { date.getattr(field)?.extract() };
+        let text = format!(
+            "{:04}-{:02}-{:02}",
+            part("year")?,
+            part("month")?,
+            part("day")?
+        );
+        return parse_day(name, &text);
+    }
+    Err(PyTypeError::new_err(format!(
+        "`{name}`: expected a datetime.date or `YYYY-MM-DD` text, not {}",
+        date.get_type().name()?
+    )))
+}
+
+/// An optional `date=` argument (`None`: today, as the library reads it).
+fn parse_date(date: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Date>> {
+    date.filter(|d| !d.is_none())
+        .map(|d| day_arg("date", d))
+        .transpose()
 }
 
 /// A request-attribute problem as a `RequestError` with its diagnostic.
@@ -352,6 +436,52 @@ fn bad_request(py: Python<'_>, code: &'static str, message: impl std::fmt::Displ
         py,
         &crate::Error::single(crate::Diagnostic::error(code, message.to_string())),
     )
+}
+
+/// A request attribute's bare name and kind in the schemas of policy
+/// layers: known to at least one, and of one kind in every layer that
+/// knows it (else a `RequestError`; known to no layer, the first layer's
+/// error that suggests a name, else the first layer's).
+fn resolve_in_layers(
+    py: Python<'_>,
+    schemas: &[&crate::Schema],
+    name: &str,
+) -> PyResult<(String, crate::AttrKind)> {
+    let mut found: Option<(String, crate::AttrKind)> = None;
+    let mut first_err = None;
+    for schema in schemas {
+        match crate::resolve_request_attr(schema, name) {
+            Ok((bare, kind)) => match &found {
+                Some((_, k)) if *k != kind => {
+                    return Err(bad_request(
+                        py,
+                        "request/invalid-attribute",
+                        format_args!(
+                            "`request.{bare}` is a {k} request attribute in one policy layer and a {kind} in another"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => found = Some((bare, kind)),
+            },
+            // The first error with a did-you-mean help, else the first.
+            Err(e) => {
+                let helps = |e: &crate::Error| e.diagnostics().iter().any(|d| d.help().is_some());
+                if first_err.as_ref().is_none_or(|f| !helps(f) && helps(&e)) {
+                    first_err = Some(e);
+                }
+            }
+        }
+    }
+    match (found, first_err) {
+        (Some(f), _) => Ok(f),
+        (None, Some(e)) => Err(to_py_err(py, &e)),
+        (None, None) => Err(bad_request(
+            py,
+            "request/no-policy",
+            "no policy to read request attributes for",
+        )),
+    }
 }
 
 /// The `request=` mapping of a call as request attributes, typed by the
@@ -363,7 +493,7 @@ fn bad_request(py: Python<'_>, code: &'static str, message: impl std::fmt::Displ
 fn request_attrs(
     py: Python<'_>,
     request: Option<&Bound<'_, PyAny>>,
-    schema: &crate::Schema,
+    schemas: &[&crate::Schema],
 ) -> PyResult<crate::RequestAttrs> {
     let mut attrs = crate::RequestAttrs::new();
     let Some(request) = request.filter(|r| !r.is_none()) else {
@@ -426,8 +556,7 @@ fn request_attrs(
                 "`request`: a name that is not valid Unicode",
             )
         })?;
-        let (bare, kind) =
-            crate::resolve_request_attr(schema, &name).map_err(|e| to_py_err(py, &e))?;
+        let (bare, kind) = resolve_in_layers(py, schemas, &name)?;
         if !seen.insert(bare.clone()) {
             return Err(bad_request(
                 py,
@@ -597,71 +726,6 @@ fn verdict(py: Python<'_>, target: &str, v: &crate::Verdict) -> PyResult<PyVerdi
         target: target.to_string(),
         reasons,
     })
-}
-
-/// A routing decision.
-#[pyclass(frozen, name = "Decision", module = "eligo")]
-struct PyDecision {
-    inner: crate::Decision,
-}
-
-#[pymethods]
-impl PyDecision {
-    #[getter]
-    fn outcome(&self) -> &'static str {
-        match self.inner.outcome() {
-            crate::Outcome::Routed => "routed",
-            crate::Outcome::Blocked => "blocked",
-            crate::Outcome::Warned => "warned",
-        }
-    }
-    #[getter]
-    fn blocked(&self) -> bool {
-        self.inner.is_blocked()
-    }
-    #[getter]
-    fn targets(&self) -> Vec<String> {
-        self.inner.targets().to_vec()
-    }
-    #[getter]
-    fn status(&self) -> u16 {
-        self.inner.status()
-    }
-    #[getter]
-    fn code(&self) -> Option<&'static str> {
-        self.inner.code()
-    }
-    #[getter]
-    fn message(&self) -> Option<String> {
-        self.inner.message().map(str::to_string)
-    }
-    #[getter]
-    fn error_body(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.inner.error_body() {
-            Some(b) => to_py(py, &b),
-            None => Ok(py.None()),
-        }
-    }
-    #[getter]
-    fn event(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.inner.event() {
-            Some(e) => to_py(py, &e.to_json()),
-            None => Ok(py.None()),
-        }
-    }
-    #[getter]
-    fn candidates(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        ser_to_py(py, &self.inner.candidates())
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Decision({}, status={}, targets={:?})",
-            self.outcome(),
-            self.inner.status(),
-            self.inner.targets()
-        )
-    }
 }
 
 /// A catalog encoded for one policy (`Policy.encode`).
@@ -1007,7 +1071,7 @@ impl PyCatalog {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyCatalog> {
         let r = py.detach(|| crate::Catalog::from_file(&path));
-        r.map(PyCatalog::new).map_err(|e| to_py_err(py, &e))
+        r.map(PyCatalog::new).map_err(|e| file_err(py, &e, &path))
     }
 
     #[staticmethod]
@@ -1052,6 +1116,65 @@ impl PyCatalog {
         self.inner.get(id).is_some()
     }
 
+    /// The catalog's name, if its file gives one.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
+    /// The targets in catalog order, as read-only `Target` views.
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let list = PyList::empty(py);
+        for t in self.inner.targets() {
+            list.append(Py::new(py, PyTarget { inner: t.clone() })?)?;
+        }
+        Ok(list.call_method0("__iter__")?.unbind())
+    }
+
+    /// The target with id `id`, or `default`.
+    #[pyo3(signature = (id, default = None))]
+    fn get(&self, py: Python<'_>, id: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match self.inner.get(id) {
+            Some(t) => Ok(Py::new(py, PyTarget { inner: t.clone() })?.into_any()),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    fn __getitem__(&self, id: &str) -> PyResult<PyTarget> {
+        match self.inner.get(id) {
+            Some(t) => Ok(PyTarget { inner: t.clone() }),
+            None => Err(pyo3::exceptions::PyKeyError::new_err(id.to_string())),
+        }
+    }
+
+    /// A new catalog with `target` (a mapping, as `from_targets` reads one,
+    /// or a `Target`) in place of the target with the same id, else
+    /// appended. This catalog does not change.
+    fn with_target(&self, py: Python<'_>, target: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
+        let t = match target.cast::<PyTarget>() {
+            Ok(view) => view.get().inner.clone(),
+            Err(_) => Reader::new(py).target(target, "target".to_string())?,
+        };
+        Ok(PyCatalog::new(self.inner.with_target(t)))
+    }
+
+    /// A new catalog without the target with id `id` (`KeyError` if there
+    /// is none). This catalog does not change.
+    fn without(&self, id: &str) -> PyResult<PyCatalog> {
+        self.inner
+            .without(id)
+            .map(PyCatalog::new)
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(id.to_string()))
+    }
+
+    /// Warnings about the catalog's attribute names: a name that is not a
+    /// standard attribute but is close to one (`gdrp`), which no policy
+    /// reads as the attribute meant.
+    fn lint(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let diags = crate::lint::lint_attribute_names(&self.inner, &crate::Schema::standard());
+        to_py(py, &crate::render_json(&diags, None))
+    }
+
     fn __repr__(&self) -> String {
         format!("Catalog({} targets)", self.inner.len())
     }
@@ -1091,12 +1214,12 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         target: &Bound<'_, PyAny>,
-        date: Option<&str>,
+        date: Option<&Bound<'_, PyAny>>,
         request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyVerdict> {
         let t = Reader::new(py).target(target, "target".to_string())?;
         let date = parse_date(date)?;
-        let attrs = request_attrs(py, request, self.inner.schema())?;
+        let attrs = request_attrs(py, request, &[self.inner.schema()])?;
         let v = self.inner.evaluate_for(&t, &attrs, date);
         verdict(py, t.id(), &v)
     }
@@ -1109,11 +1232,11 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         targets: &Bound<'_, PyAny>,
-        date: Option<&str>,
+        date: Option<&Bound<'_, PyAny>>,
         request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let policy = &self.inner;
-        let attrs = request_attrs(py, request, policy.schema())?;
+        let attrs = request_attrs(py, request, &[policy.schema()])?;
         if let Ok(catalog) = targets.cast::<PyCatalog>() {
             let date = parse_date(date)?;
             let c = catalog.get();
@@ -1148,7 +1271,7 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         catalog: Bound<'_, PyCatalog>,
-        date: Option<&str>,
+        date: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEncodedCatalog> {
         let date = parse_date(date)?;
         let policy = &self.inner;
@@ -1160,30 +1283,26 @@ impl PyPolicy {
         })
     }
 
-    /// Routes a request: `model` as an OpenAI-style `model` field
-    /// (`provider/model` pins), or `pin` a target id; `request` the
-    /// request's attributes.
-    #[pyo3(signature = (catalog, model, pin = None, date = None, *, request = None))]
+    /// Routes a request for `model` (see `build_request` for `pin` and
+    /// `pinned`); `request` the request's attributes, `request_id` the
+    /// host's id for the client request.
+    #[pyo3(signature = (catalog, model, pin = None, date = None, *, pinned = None, request = None, request_id = None))]
+    #[allow(clippy::too_many_arguments)]
     fn route(
         &self,
         py: Python<'_>,
         catalog: &PyCatalog,
         model: &str,
         pin: Option<&str>,
-        date: Option<&str>,
+        date: Option<&Bound<'_, PyAny>>,
+        pinned: Option<bool>,
         request: Option<&Bound<'_, PyAny>>,
+        request_id: Option<String>,
     ) -> PyResult<PyDecision> {
-        let attrs = request_attrs(py, request, self.inner.schema())?;
-        let request = match pin {
-            Some(p) => crate::Request::pin(p).for_model(model),
-            None => crate::Request::from_model_field(model),
-        };
-        let mut request = request.with_attrs(attrs);
-        if let Some(d) = parse_date(date)? {
-            request = request.on(d);
-        }
-        let policy = &self.inner;
-        let r = py.detach(|| crate::route(policy, &catalog.inner, &request));
+        let attrs = request_attrs(py, request, &[self.inner.schema()])?;
+        let request = build_request(model, pin, pinned, parse_date(date)?, attrs, request_id)?;
+        let layers = std::slice::from_ref(&self.inner);
+        let r = py.detach(|| crate::route_layered(layers, &catalog.inner, &request));
         r.map(|inner| PyDecision { inner })
             .map_err(|e| to_py_err(py, &e))
     }
@@ -1196,20 +1315,35 @@ impl PyPolicy {
         &self,
         py: Python<'_>,
         catalog: &PyCatalog,
-        date: Option<&str>,
+        date: Option<&Bound<'_, PyAny>>,
         model: Option<&str>,
         request: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let date = parse_date(date)?;
         let policy = &self.inner;
-        let attrs = request_attrs(py, request, policy.schema())?;
+        let attrs = request_attrs(py, request, &[policy.schema()])?;
         let p = py.detach(|| crate::preview_for(policy, &catalog.inner, model, &attrs, date));
         ser_to_py(py, &p)
     }
 
-    /// Warnings for the policy's author (`lint/…` diagnostics as dicts).
-    fn lint(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let diags = crate::lint::lint(&self.inner);
+    /// Warnings for the policy's author (`lint/…` diagnostics as dicts);
+    /// with `catalog`, also what the policy and the catalog show together
+    /// (as `eligo lint --catalog`): targets blocked only for want of a
+    /// declaration, list entries no target has, attribute names close to
+    /// those the policy reads.
+    #[pyo3(signature = (catalog = None, date = None))]
+    fn lint(
+        &self,
+        py: Python<'_>,
+        catalog: Option<&PyCatalog>,
+        date: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let date = parse_date(date)?;
+        let mut diags = crate::lint::lint(&self.inner);
+        if let Some(c) = catalog {
+            let name = c.inner.name().unwrap_or("<catalog>");
+            diags.extend(crate::lint::lint_catalog(&self.inner, &c.inner, name, date));
+        }
         let src = crate::SourceText::new(self.inner.source_name(), self.inner.source());
         to_py(py, &crate::render_json(&diags, Some(&src)))
     }
@@ -1221,6 +1355,79 @@ impl PyPolicy {
             self.inner.mode().as_str()
         )
     }
+}
+
+/// A routing request from the arguments of `route` and `route_layered`.
+/// `pinned=None` reads `model` as an OpenAI-style `model` field (`a/b`
+/// pins, see `Request::from_model_field`); `pinned=False` routes
+/// automatically among the targets serving `model`, `/` or not (model
+/// groups named `openai/gpt-4o`); `pinned=True` pins the target whose id is
+/// `model`. `pin` pins the target `pin` for the model `model`, and cannot
+/// be combined with `pinned=False`.
+fn build_request(
+    model: &str,
+    pin: Option<&str>,
+    pinned: Option<bool>,
+    date: Option<Date>,
+    attrs: crate::RequestAttrs,
+    request_id: Option<String>,
+) -> PyResult<crate::Request> {
+    let request = match (pin, pinned) {
+        (Some(_), Some(false)) => {
+            return Err(PyValueError::new_err(
+                "`pin` names a target to pin, so `pinned=False` (automatic routing) cannot go with it",
+            ));
+        }
+        (Some(p), _) => crate::Request::pin(p).for_model(model),
+        (None, Some(true)) => crate::Request::pin(model),
+        (None, Some(false)) => crate::Request::model(model),
+        (None, None) => crate::Request::from_model_field(model),
+    };
+    let mut request = request.with_attrs(attrs);
+    if let Some(d) = date {
+        request = request.on(d);
+    }
+    if let Some(id) = request_id {
+        request = request.with_id(id);
+    }
+    Ok(request)
+}
+
+/// Routes a request under several policy layers, applied together.
+#[pyfunction]
+#[pyo3(signature = (layers, catalog, model, pin = None, date = None, *, pinned = None, request = None, request_id = None))]
+#[allow(clippy::too_many_arguments)]
+fn route_layered(
+    py: Python<'_>,
+    layers: &Bound<'_, PyAny>,
+    catalog: &PyCatalog,
+    model: &str,
+    pin: Option<&str>,
+    date: Option<&Bound<'_, PyAny>>,
+    pinned: Option<bool>,
+    request: Option<&Bound<'_, PyAny>>,
+    request_id: Option<String>,
+) -> PyResult<PyDecision> {
+    use pyo3::exceptions::PyTypeError;
+    if layers.is_instance_of::<PyString>() || layers.cast::<PyPolicy>().is_ok() {
+        return Err(PyTypeError::new_err(
+            "`layers`: expected a list of Policy objects",
+        ));
+    }
+    let mut policies = Vec::new();
+    for (i, layer) in layers.try_iter()?.enumerate() {
+        let layer = layer?;
+        let p = layer
+            .cast::<PyPolicy>()
+            .map_err(|_| PyTypeError::new_err(format!("`layers[{i}]`: expected a Policy")))?;
+        policies.push(p.get().inner.clone());
+    }
+    let schemas: Vec<&crate::Schema> = policies.iter().map(crate::Policy::schema).collect();
+    let attrs = request_attrs(py, request, &schemas)?;
+    let request = build_request(model, pin, pinned, parse_date(date)?, attrs, request_id)?;
+    let r = py.detach(|| crate::route_layered(&policies, &catalog.inner, &request));
+    r.map(|inner| PyDecision { inner })
+        .map_err(|e| to_py_err(py, &e))
 }
 
 /// Compiles policy text, without the GIL (a 1 MiB policy takes a while).
@@ -1237,7 +1444,7 @@ fn compile(py: Python<'_>, source: &str, name: &str) -> PyResult<PyPolicy> {
 fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyPolicy> {
     let r = py.detach(|| crate::Policy::from_file(&path));
     r.map(|inner| PyPolicy { inner })
-        .map_err(|e| to_py_err(py, &e))
+        .map_err(|e| file_err(py, &e, &path))
 }
 
 /// What replacing `old` by `new` changes over a catalog.
@@ -1248,7 +1455,7 @@ fn diff(
     old: &PyPolicy,
     new: &PyPolicy,
     catalog: &PyCatalog,
-    date: Option<&str>,
+    date: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let date = parse_date(date)?;
     let d = py.detach(|| crate::diff(&old.inner, &new.inner, &catalog.inner, date));
@@ -1314,7 +1521,7 @@ fn impact(
     old: &PyCatalog,
     new: &PyCatalog,
     policies: &Bound<'_, PyAny>,
-    date: Option<&str>,
+    date: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let sets = policy_sets(policies)?;
     let date = parse_date(date)?;
@@ -1330,13 +1537,13 @@ fn expiring(
     py: Python<'_>,
     catalog: &PyCatalog,
     policies: &Bound<'_, PyAny>,
-    until: &str,
-    from_: Option<&str>,
+    until: &Bound<'_, PyAny>,
+    from_: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let sets = policy_sets(policies)?;
-    let until = parse_day("until", until)?;
-    let from = match from_ {
-        Some(d) => parse_day("from_", d)?,
+    let until = day_arg("until", until)?;
+    let from = match from_.filter(|d| !d.is_none()) {
+        Some(d) => day_arg("from_", d)?,
         None => Date::today(),
     };
     if from > until {
@@ -1364,18 +1571,20 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(impact, m)?)?;
     m.add_function(wrap_pyfunction!(expiring, m)?)?;
     m.add_function(wrap_pyfunction!(format, m)?)?;
+    m.add_function(wrap_pyfunction!(route_layered, m)?)?;
     m.add_class::<PyPolicy>()?;
     m.add_class::<PyCatalog>()?;
     m.add_class::<PyEncodedCatalog>()?;
     m.add_class::<PyAllowedSet>()?;
     m.add_class::<PyVerdict>()?;
     m.add_class::<PyReason>()?;
-    m.add_class::<PyDecision>()?;
+    results::add_classes(m)?;
     m.add("PolicyError", py.get_type::<PolicyError>())?;
     m.add("PolicySyntaxError", py.get_type::<PolicySyntaxError>())?;
     m.add("PolicyCompileError", py.get_type::<PolicyCompileError>())?;
     m.add("CatalogError", py.get_type::<CatalogError>())?;
     m.add("RequestError", py.get_type::<RequestError>())?;
+    m.add("PolicyFileNotFoundError", not_found_type(py)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
