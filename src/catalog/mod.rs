@@ -12,6 +12,7 @@
 //! known value: where a source format would default a missing field, eligo
 //! keeps it unknown. Duplicate keys are errors in every format.
 
+mod data_policy;
 mod eligo;
 pub(crate) mod facts;
 mod gateway;
