@@ -25,52 +25,56 @@ use crate::target::{Target, Value};
 const RENAMED: &[&str] = &["zdr", "training_opt_out", "allow_internet_egress"];
 
 /// Reads the `data_policy` block `v` (absent or null: nothing) into `t`,
-/// the target at `i`; `path` is where the block stands in the target
-/// (`data_policy`, `model_info.data_policy`), for messages.
-pub(super) fn read(v: Option<&J>, path: &str, t: &mut Target, i: usize, p: &mut Problems) {
-    let id = t.id().to_string();
+/// the entry at `i` named `name` in messages (as [`Problems::at`] takes it);
+/// `path` is where the block stands in the entry (`data_policy`,
+/// `model_info.data_policy`).
+pub(super) fn read(
+    v: Option<&J>,
+    path: &str,
+    t: &mut Target,
+    i: usize,
+    name: &str,
+    p: &mut Problems,
+) {
     match v {
         None | Some(J::Null) => {}
         Some(J::Object(policy)) => {
             for (key, value) in policy {
                 let field = format!("{path}.{key}");
-                if let Some((name, invert)) = name_of(key, policy, t, &field, i, &id, p) {
-                    match attribute(name, value) {
-                        Ok(None) => {}
-                        Ok(Some((v, expires))) => {
-                            let v = match (invert, v) {
-                                (true, Value::Flag(b)) => Value::Flag(!b),
-                                (_, v) => v,
-                            };
-                            declare(t, name, v, expires);
-                        }
-                        Err(msg) => p.target("catalog/bad-attribute", i, Some(&id), &field, msg),
+                let read = attribute_of(key, policy, t).and_then(|(attr, invert)| {
+                    let declared =
+                        attribute(attr, value).map_err(|msg| ("catalog/bad-attribute", msg))?;
+                    if let Some((v, expires)) = declared {
+                        let v = match (invert, v) {
+                            (true, Value::Flag(b)) => Value::Flag(!b),
+                            (_, v) => v,
+                        };
+                        declare(t, attr, v, expires);
                     }
+                    Ok(())
+                });
+                if let Err((code, msg)) = read {
+                    p.at(code, i, name, &field, msg);
                 }
             }
         }
-        Some(other) => p.target(
+        Some(other) => p.at(
             "catalog/wrong-type",
             i,
-            Some(&id),
+            name,
             path,
             format!("must be a mapping, found {}", describe(other)),
         ),
     }
 }
 
-/// The attribute `key` of `policy` declares, and whether its value is
-/// inverted; `None`, with the problem reported, for a key that declares
-/// nothing.
-fn name_of<'a>(
+/// The attribute `key` of `policy` declares and whether its value is
+/// inverted, or why it declares none (a code and a message).
+fn attribute_of<'a>(
     key: &'a str,
     policy: &Map<String, J>,
     t: &Target,
-    field: &str,
-    i: usize,
-    id: &str,
-    p: &mut Problems,
-) -> Option<(&'a str, bool)> {
+) -> Result<(&'a str, bool), (&'static str, String)> {
     let name = rename_of(key);
     let standard = |n: &str| {
         crate::schema::STANDARD_ATTRIBUTES
@@ -80,7 +84,7 @@ fn name_of<'a>(
     let problem = if key == "provider" || key == "model" {
         (
             "catalog/unknown-field",
-            "belongs at the top of the target".to_string(),
+            "is not a data-policy field: a target's provider and model are given outside `data_policy`".to_string(),
         )
     } else if !standard(name) {
         let known = crate::schema::STANDARD_ATTRIBUTES
@@ -103,10 +107,9 @@ fn name_of<'a>(
             format!("`{key}` and `{name}` say the same thing; give one of them"),
         )
     } else {
-        return Some((name, key == "training_opt_out"));
+        return Ok((name, key == "training_opt_out"));
     };
-    p.target(problem.0, i, Some(id), field, problem.1);
-    None
+    Err(problem)
 }
 
 /// The attribute a `data_policy` key sets.

@@ -53,15 +53,7 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
             &[]
         }
     };
-    let mut targets = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        if p.full() {
-            break;
-        }
-        if let Some(t) = target(item, i, &mut p) {
-            targets.push((i, t));
-        }
-    }
+    let targets = p.read_all(items, target);
     p.finish(None, targets, file)
 }
 
@@ -69,6 +61,7 @@ fn target(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
     let obj = object(v, i, "a mapping", p)?;
     let before = p.diags.len();
     let mut t = target_head(obj, i, p)?;
-    data_policy::read(obj.get("data_policy"), "data_policy", &mut t, i, p);
+    let name = format!(" `{}`", t.id());
+    data_policy::read(obj.get("data_policy"), "data_policy", &mut t, i, &name, p);
     (p.diags.len() == before).then_some(t)
 }

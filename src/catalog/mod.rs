@@ -143,13 +143,13 @@ impl Catalog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(targets: Vec<Target>) -> Result<Catalog, Error> {
-        let mut errors = Vec::new();
+        let mut p = Problems::new();
         let positions: Vec<usize> = (0..targets.len()).collect();
-        let catalog = Catalog::build(None, targets, &positions, &mut errors);
-        if errors.is_empty() {
+        let catalog = Catalog::build(None, targets, &positions, &mut p);
+        if p.diags.is_empty() {
             Ok(catalog)
         } else {
-            Err(Error::new(errors, None))
+            Err(Error::new(p.diags, None))
         }
     }
 
@@ -159,23 +159,24 @@ impl Catalog {
         name: Option<String>,
         targets: Vec<Target>,
         positions: &[usize],
-        errors: &mut Vec<Diagnostic>,
+        p: &mut Problems,
     ) -> Catalog {
         let mut index = HashMap::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             if let Some(first) = index.insert(t.id().to_string(), i) {
                 let at = |k: usize| positions.get(k).copied().unwrap_or(k) + 1;
-                errors.push(
+                let entry = p.entry;
+                p.diags.push(
                     Diagnostic::error(
                         "catalog/duplicate-target",
                         format!(
-                            "target #{} has the id `{}` of target #{} already",
+                            "{entry} #{} has the id `{}` of {entry} #{} already",
                             at(i),
                             t.id(),
                             at(first)
                         ),
                     )
-                    .with_help("give every target a unique `id`"),
+                    .with_help(p.duplicate_help),
                 );
                 index.insert(t.id().to_string(), first);
             }
@@ -434,14 +435,31 @@ fn sniff_json(text: &str) -> CatalogFormat {
     }
 }
 
+/// Reads entry `i` of a file's list into a target, or reports why not.
+pub(crate) type ReadEntry = fn(&serde_json::Value, usize, &mut Problems) -> Option<Target>;
+
 /// Collects catalog problems, each naming the target and the field.
 pub(crate) struct Problems {
     diags: Vec<Diagnostic>,
+    /// What the file calls its entries, in messages: `target`, `deployment`.
+    entry: &'static str,
+    /// The help given with a duplicate id.
+    duplicate_help: &'static str,
 }
 
 impl Problems {
     pub(crate) fn new() -> Problems {
-        Problems { diags: Vec::new() }
+        Problems::naming("target", "give every target a unique `id`")
+    }
+
+    /// Problems with a file whose entries are called `entry`, where
+    /// `duplicate_help` says how to give two entries different ids.
+    pub(crate) fn naming(entry: &'static str, duplicate_help: &'static str) -> Problems {
+        Problems {
+            diags: Vec::new(),
+            entry,
+            duplicate_help,
+        }
     }
 
     /// A problem with field `field` of the target at `index` (0-based) with
@@ -454,10 +472,21 @@ impl Problems {
         field: &str,
         msg: String,
     ) {
-        let who = match id {
-            Some(id) => format!("target #{} `{id}`", index + 1),
-            None => format!("target #{}", index + 1),
-        };
+        let name = id.map_or(String::new(), |id| format!(" `{id}`"));
+        self.at(code, index, &name, field, msg);
+    }
+
+    /// A problem with field `field` of the entry at `index` (0-based), named
+    /// by `name` after its number (`` `id` ``, `of model `m``, or nothing).
+    pub(crate) fn at(
+        &mut self,
+        code: &'static str,
+        index: usize,
+        name: &str,
+        field: &str,
+        msg: String,
+    ) {
+        let who = format!("{} #{}{}", self.entry, index + 1, name);
         let message = if field.is_empty() {
             format!("{who}: {msg}")
         } else {
@@ -473,6 +502,41 @@ impl Problems {
             d = d.with_help(help);
         }
         self.diags.push(d);
+    }
+
+    /// Reads the file's list `items` with `read`, in order, until too many
+    /// problems are found; returns the targets read, with their positions.
+    pub(crate) fn read_all(
+        &mut self,
+        items: &[serde_json::Value],
+        read: ReadEntry,
+    ) -> Vec<(usize, Target)> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if !self.read_next(item, i, read, &mut out) {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Reads entry `i` of the file's list with `read`, keeping its target,
+    /// unless too many problems were found already; returns whether to go
+    /// on.
+    pub(crate) fn read_next(
+        &mut self,
+        item: &serde_json::Value,
+        i: usize,
+        read: ReadEntry,
+        out: &mut Vec<(usize, Target)>,
+    ) -> bool {
+        if self.full() {
+            return false;
+        }
+        if let Some(t) = read(item, i, self) {
+            out.push((i, t));
+        }
+        true
     }
 
     /// Too many problems make a report unreadable; stop after this many.
@@ -496,7 +560,7 @@ impl Problems {
                 t
             })
             .collect();
-        let catalog = Catalog::build(name, targets, &positions, &mut self.diags);
+        let catalog = Catalog::build(name, targets, &positions, &mut self);
         if self.diags.is_empty() {
             Ok(catalog)
         } else {
