@@ -48,7 +48,7 @@ pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
             p.file(
                 "catalog/missing-field",
                 "the file has no `providers.targets` list".to_string(),
-                "gateway YAML lists targets under `providers:` → `targets:`",
+                "gateway YAML lists targets under `providers:` → `targets:`; a LiteLLM config lists deployments under `model_list:`",
             );
             &[]
         }

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | eligo JSON / TOML | [`Catalog::from_json`], [`Catalog::from_toml`] | eligo's own format (`docs/CATALOG.md`) |
 //! | gateway YAML | [`Catalog::from_gateway_yaml`] | `providers.targets[].data_policy`, as policy-as-config gateways write it |
+//! | LiteLLM `config.yaml` (YAML or JSON) | [`Catalog::from_litellm_config`] | a LiteLLM proxy's `model_list`, one target a deployment, declarations under `model_info.data_policy` |
 //! | provider `dataPolicy` JSON | [`Catalog::from_provider_policies`] | provider definitions with a `dataPolicy` object, as the open-source LLM Gateway publishes them |
 //!
 //! Every reader validates strictly and reports *every* problem with the file,
@@ -16,6 +17,7 @@ mod data_policy;
 mod eligo;
 pub(crate) mod facts;
 mod gateway;
+mod litellm;
 mod provider_policies;
 mod strict;
 mod yaml;
@@ -64,6 +66,8 @@ pub enum CatalogFormat {
     GatewayYaml,
     /// Provider definitions with `dataPolicy` objects (JSON).
     ProviderPolicies,
+    /// A LiteLLM proxy configuration (`model_list`), in YAML or JSON.
+    LiteLlm,
 }
 
 /// An ordered list of provider targets with unique ids.
@@ -194,9 +198,12 @@ impl Catalog {
         }
     }
 
-    /// Reads a catalog file, choosing the reader by extension (`.yaml`/`.yml`:
-    /// gateway YAML; `.toml`: eligo TOML) or, for JSON, by content (a
-    /// `providers` list of `dataPolicy` definitions, or eligo's `targets`).
+    /// Reads a catalog file, choosing the reader by extension and content:
+    /// `.yaml`/`.yml` is a LiteLLM config when it has a top-level
+    /// `model_list`, else gateway YAML (`providers`); `.toml` is eligo TOML;
+    /// anything else is JSON: provider `dataPolicy` definitions (a
+    /// `providers` list), a LiteLLM config (`model_list`), or eligo's
+    /// `targets`.
     ///
     /// ```
     /// let catalog = eligo::Catalog::from_file("policies/catalog.json")?;
@@ -226,11 +233,36 @@ impl Catalog {
             .unwrap_or("")
             .to_ascii_lowercase();
         let format = match ext.as_str() {
-            "yaml" | "yml" => CatalogFormat::GatewayYaml,
+            "yaml" | "yml" => return Catalog::from_yaml(text, name),
             "toml" => CatalogFormat::Toml,
             _ => sniff_json(text),
         };
         Catalog::from_str_as(text, name, format)
+    }
+
+    /// Reads YAML, parsed once, as a LiteLLM config when it has a top-level
+    /// `model_list` and as gateway YAML otherwise; a file with both
+    /// `model_list` and `providers` is refused rather than read half.
+    fn from_yaml(text: &str, name: &str) -> Result<Catalog, Error> {
+        tree_size(text, name, "YAML")?;
+        let value = strict::parse_yaml(text, name)?;
+        let has = |key: &str| value.get(key).is_some();
+        match (has("model_list"), has("providers")) {
+            (true, true) => Err(Error::new(
+                vec![
+                    Diagnostic::error(
+                        "catalog/ambiguous-format",
+                        format!(
+                            "`{name}` has both `model_list` (a LiteLLM config) and `providers` (gateway YAML)"
+                        ),
+                    )
+                    .with_help("keep the targets of one format in the file, or read it with `Catalog::from_str_as` naming its format"),
+                ],
+                Some(SourceText::new(name, "")),
+            )),
+            (true, false) => litellm::read(&value, name),
+            (false, _) => gateway::read(&value, name),
+        }
     }
 
     /// Reads catalog text in the given format; `name` names it in errors.
@@ -240,6 +272,7 @@ impl Catalog {
             CatalogFormat::Toml => Catalog::from_toml(text, name),
             CatalogFormat::GatewayYaml => Catalog::from_gateway_yaml(text, name),
             CatalogFormat::ProviderPolicies => Catalog::from_provider_policies(text, name),
+            CatalogFormat::LiteLlm => Catalog::from_litellm_config(text, name),
         }
     }
 
@@ -277,6 +310,76 @@ impl Catalog {
     /// Reads provider definitions with `dataPolicy` objects (JSON).
     pub fn from_provider_policies(text: &str, name: &str) -> Result<Catalog, Error> {
         provider_policies::read_json(text, name)
+    }
+
+    /// Reads a LiteLLM proxy configuration: one target for each deployment
+    /// of its `model_list`, in order, with the data-policy declarations of
+    /// its `model_info.data_policy` (`docs/CATALOG.md` §5).
+    ///
+    /// A deployment's `model_name` is the target's model (`*`: every
+    /// model), its provider is `litellm_params.custom_llm_provider` or what
+    /// `litellm_params.model` names before its first `/`, its id is
+    /// `model_info.id` or else `litellm_params.model`, and its endpoint is
+    /// `litellm_params.api_base`. Other settings are ignored. A model-name
+    /// pattern other than `*`, and a bare `litellm_params.model` without a
+    /// provider, are errors: eligo does not guess which targets they mean.
+    ///
+    /// The text is YAML (at most [`MAX_TREE_CATALOG_BYTES`], read by the
+    /// strict reader of gateway YAML), or JSON when it starts with `{`.
+    ///
+    /// ```
+    /// let config = r#"
+    /// model_list:
+    ///   - model_name: gpt-4o
+    ///     litellm_params:
+    ///       model: azure/gpt-4o-eu
+    ///       api_base: https://eu.example.openai.azure.com
+    ///       api_key: os.environ/AZURE_API_KEY
+    ///     model_info:
+    ///       id: azure-eu-gpt-4o
+    ///       data_policy: {soc2: true, zdr: true, region: eu}
+    ///   - model_name: gpt-4o
+    ///     litellm_params: {model: openai/gpt-4o}
+    /// router_settings: {routing_strategy: simple-shuffle}
+    /// "#;
+    /// let catalog = eligo::Catalog::from_litellm_config(config, "config.yaml")?;
+    /// let eu = catalog.get("azure-eu-gpt-4o").unwrap();
+    /// assert_eq!((eu.provider(), eu.model()), ("azure", "gpt-4o"));
+    /// assert_eq!(eu.get("zero_data_retention"), Some(eligo::ValueRef::Flag(true)));
+    /// // Without a data_policy, every attribute is unknown.
+    /// assert!(catalog.get("openai/gpt-4o").unwrap().attributes().is_empty());
+    ///
+    /// let policy = eligo::compile("require soc2 and region in [\"eu\"];")?;
+    /// let preview = eligo::preview(&policy, &catalog, None);
+    /// let allowed: Vec<&str> = preview.rows.iter().filter(|r| r.allowed).map(|r| r.id.as_str()).collect();
+    /// assert_eq!(allowed, ["azure-eu-gpt-4o"]);
+    ///
+    /// let err = eligo::Catalog::from_litellm_config(
+    ///     "model_list: [{model_name: gpt-4o, litellm_params: {model: gpt-4o}}]",
+    ///     "config.yaml",
+    /// ).unwrap_err();
+    /// assert!(err.to_string().contains("`gpt-4o` names no provider"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_litellm_config(text: &str, name: &str) -> Result<Catalog, Error> {
+        let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        if body.trim_start().starts_with('{') {
+            return litellm::read_json(text, name);
+        }
+        tree_size(text, name, "YAML")?;
+        let value = strict::parse_yaml(text, name)?;
+        Catalog::from_litellm_value(&value, name)
+    }
+
+    /// Reads a LiteLLM configuration already parsed into a value tree: a
+    /// mapping with a `model_list`, or the list of deployments itself (as a
+    /// LiteLLM `Router` holds it). For bindings, which build the tree from
+    /// their own values.
+    pub(crate) fn from_litellm_value(
+        value: &serde_json::Value,
+        name: &str,
+    ) -> Result<Catalog, Error> {
+        litellm::read(value, name)
     }
 
     /// The catalog's name, if the file gives one.
@@ -425,14 +528,29 @@ fn tree_size(text: &str, name: &str, format: &str) -> Result<(), Error> {
     ))
 }
 
-/// Chooses the JSON reader from the top-level keys.
+/// Chooses the JSON reader from the keys in the first 4096 characters:
+/// `"providers"` without `"targets"` is provider definitions; a
+/// `"model_list"` key (followed by `:`) without either is a LiteLLM config;
+/// anything else is eligo's format.
 fn sniff_json(text: &str) -> CatalogFormat {
     let head: String = text.chars().take(4096).collect();
-    if head.contains("\"providers\"") && !head.contains("\"targets\"") {
+    let targets = head.contains("\"targets\"");
+    if head.contains("\"providers\"") && !targets {
         CatalogFormat::ProviderPolicies
+    } else if !targets && has_key(&head, "\"model_list\"") {
+        CatalogFormat::LiteLlm
     } else {
         CatalogFormat::Json
     }
+}
+
+/// Whether `quoted` (a key with its quotes) stands in `text` followed by a
+/// `:`, as a key does (inside a JSON string its quotes would be escaped).
+fn has_key(text: &str, quoted: &str) -> bool {
+    text.match_indices(quoted).any(|(at, _)| {
+        text.get(at + quoted.len()..)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
 }
 
 /// Reads entry `i` of a file's list into a target, or reports why not.
@@ -493,6 +611,13 @@ impl Problems {
             format!("{who}, field `{field}`: {msg}")
         };
         self.diags.push(Diagnostic::error(code, message));
+    }
+
+    /// Gives the problem reported last a help line.
+    pub(crate) fn help(&mut self, help: String) {
+        if let Some(d) = self.diags.pop() {
+            self.diags.push(d.with_help(help));
+        }
     }
 
     /// A problem with the file as a whole.
