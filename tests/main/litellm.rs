@@ -313,3 +313,25 @@ fn yaml_configs_are_held_to_the_tree_limit() {
         assert_eq!(err.diagnostics()[0].code(), "catalog/too-large");
     }
 }
+
+#[test]
+fn the_shipped_example_reads() {
+    let c = Catalog::from_file(repo_path("policies/litellm-config.yaml")).unwrap();
+    assert_eq!(c.len(), 8);
+    let eu = Policy::from_file(repo_path("policies/eu-residency.pol")).unwrap();
+    let p = eligo::preview(&eu, &c, None);
+    let allowed: Vec<&str> = p
+        .rows
+        .iter()
+        .filter(|r| r.allowed)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        allowed,
+        [
+            "azure-eu/gpt-4o",
+            "bedrock-eu/claude-sonnet-4",
+            "onprem/llama-3.3-70b"
+        ]
+    );
+}
