@@ -136,10 +136,10 @@ fn deployment(v: &J, i: usize, p: &mut Problems) -> Option<Target> {
     );
     let info = mapping(obj.get("model_info"), "model_info", false, i, &name, p);
     let route = params.and_then(|params| route(params, i, &name, p));
-    let given_id = info.and_then(|info| {
+    if let Some(info) = info {
         misspelt(info, "model_info", &["id", "data_policy"], i, &name, p);
-        id(info.get("id"), i, &name, p)
-    });
+    }
+    let given_id = info.and_then(|info| id(info.get("id"), i, &name, p));
     let policy = info.and_then(|info| info.get("data_policy"));
     let path = "model_info.data_policy";
     let Some((model, route)) = model.zip(route) else {
@@ -324,8 +324,8 @@ fn from_env(value: &str, field: &str, i: usize, name: &str, p: &mut Problems) ->
 
 /// Reports the keys of `obj` (at `path` in the deployment, `""` for the
 /// deployment itself) that are not among `known` but look like a misspelt
-/// field that would hold data-policy declarations: LiteLLM ignores such a
-/// key, and eligo would read no attribute.
+/// deployment field or a misspelt or misplaced `data_policy`: LiteLLM
+/// ignores such a key, and eligo would read no attribute from it.
 fn misspelt(
     obj: &Map<String, J>,
     path: &str,
