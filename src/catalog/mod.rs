@@ -475,9 +475,9 @@ impl Catalog {
     /// A catalog of the same name over `targets`, whose ids are unique.
     fn rebuilt(&self, targets: Vec<Target>) -> Catalog {
         let positions: Vec<usize> = (0..targets.len()).collect();
-        let mut errors = Vec::new();
-        let catalog = Catalog::build(self.name.clone(), targets, &positions, &mut errors);
-        debug_assert!(errors.is_empty(), "ids stay unique");
+        let mut p = Problems::new();
+        let catalog = Catalog::build(self.name.clone(), targets, &positions, &mut p);
+        debug_assert!(p.diags.is_empty(), "ids stay unique");
         catalog
     }
 
