@@ -125,6 +125,8 @@
 extern crate alloc;
 
 pub mod ast;
+#[cfg(feature = "python")]
+mod bindings;
 pub mod catalog;
 pub mod compile;
 mod diagnostic;

@@ -55,8 +55,7 @@ create_exception!(
     "A request names a model or target the catalog does not have, or gives request attributes the policy does not know or of the wrong type."
 );
 
-/// Deepest nesting accepted in a Python value given as a target.
-const MAX_DEPTH: usize = 32;
+use crate::bindings::{MAX_DEPTH, MAX_KEYS, MAX_TARGETS, MAX_VALUES};
 
 /// A library error as the matching Python exception, with `.diagnostics`.
 fn to_py_err(py: Python<'_>, e: &crate::Error) -> PyErr {
@@ -164,33 +163,12 @@ fn ser_to_py(py: Python<'_>, v: &impl serde::Serialize) -> PyResult<Py<PyAny>> {
     to_py(py, &json)
 }
 
-/// Most targets one call converts, and most keys one mapping may have.
-const MAX_TARGETS: usize = 10_000_000;
-const MAX_KEYS: usize = 100_000;
-
-/// Most values one call converts, counting every mapping, text, int, bool
-/// and None it reads. A mapping reached twice (the same inner mapping named
-/// under two keys, as YAML aliases produce) is converted, and counted, once
-/// for each way it is reached, so without this limit a small Python value
-/// could cost time and memory exponential in its depth.
-const MAX_VALUES: usize = 1 << 24;
-
-/// Most values one target converts: a bound on the copy of one target held
-/// at once, far more than a real target needs (six fields, and three
-/// values for each attribute at most).
-const MAX_TARGET_VALUES: usize = 1 << 16;
-
 /// How many values are converted between two checks for Ctrl-C.
 const SIGNAL_INTERVAL: usize = 1 << 16;
 
-// The fields of a target mapping in the catalog format (docs/CATALOG.md):
-// any other key is refused before its value is read.
-use crate::catalog::TARGET_FIELDS;
-
 /// A Python value that cannot be a target, with where it is.
 fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {
-    let d = crate::Diagnostic::error("catalog/invalid-target", format!("`{path}`: {message}"));
-    Python::attach(|py| to_py_err(py, &crate::Error::single(d)))
+    Python::attach(|py| to_py_err(py, &crate::bindings::invalid_target(path, message)))
 }
 
 /// Reads Python values as JSON for the library's strict target reader:
@@ -198,12 +176,11 @@ fn bad(path: &str, message: impl std::fmt::Display) -> PyErr {
 /// sequences never appear in a valid target, so they are refused here,
 /// with the path of the value; so are repeated keys, as the JSON reader
 /// refuses them. One reader serves one call and counts the values it
-/// converts against `MAX_VALUES`.
+/// converts against the shared limits.
 struct Reader<'py> {
     py: Python<'py>,
     /// Values converted so far in this call, and in the current target.
-    values: usize,
-    target_values: usize,
+    budget: crate::bindings::Budget,
     /// The name of the current target (`target`, `targets[3]`) and the
     /// keys down to the value being read: the path errors name.
     name: String,
@@ -214,8 +191,7 @@ impl<'py> Reader<'py> {
     fn new(py: Python<'py>) -> Reader<'py> {
         Reader {
             py,
-            values: 0,
-            target_values: 0,
+            budget: crate::bindings::Budget::default(),
             name: String::new(),
             keys: Vec::new(),
         }
@@ -239,7 +215,7 @@ impl<'py> Reader<'py> {
     fn target(&mut self, obj: &Bound<'py, PyAny>, name: String) -> PyResult<crate::Target> {
         self.name = name;
         self.keys.clear();
-        self.target_values = 0;
+        self.budget.next_target();
         let json = self.value(obj, 0)?;
         crate::Target::from_json_value(&json, &self.name).map_err(|e| to_py_err(self.py, &e))
     }
@@ -247,21 +223,8 @@ impl<'py> Reader<'py> {
     /// Counts one more value against the limits; checks for Ctrl-C now and
     /// then.
     fn count(&mut self) -> PyResult<()> {
-        self.values += 1;
-        self.target_values += 1;
-        if self.values > MAX_VALUES {
-            return Err(self.bad(format_args!(
-                "more than {MAX_VALUES} values in one call (a mapping reached \
-                 through several keys counts each time)"
-            )));
-        }
-        if self.target_values > MAX_TARGET_VALUES {
-            return Err(self.bad(format_args!(
-                "more than {MAX_TARGET_VALUES} values in one target (a mapping \
-                 reached through several keys counts each time)"
-            )));
-        }
-        if self.values % SIGNAL_INTERVAL == 0 {
+        self.budget.count().map_err(|m| self.bad(m))?;
+        if self.budget.values() % SIGNAL_INTERVAL == 0 {
             self.py.check_signals()?;
         }
         Ok(())
@@ -352,15 +315,9 @@ impl<'py> Reader<'py> {
         if map.contains_key(&key) {
             return Err(self.bad(format_args!("the key `{key}` is given twice")));
         }
-        if depth == 0 && !TARGET_FIELDS.contains(&key.as_str()) {
-            let help = crate::schema::suggest(&key, TARGET_FIELDS.iter().copied())
-                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-            return Err(bad(
-                &format!("{}.{key}", self.path()),
-                format_args!(
-                    "is not a target field{help}; data-policy attributes go under `attributes`"
-                ),
-            ));
+        if depth == 0 {
+            crate::bindings::check_target_field(&self.path(), &key)
+                .map_err(|e| to_py_err(self.py, &e))?;
         }
         let v = v()?;
         self.keys.push(k.clone());
@@ -438,51 +395,16 @@ fn bad_request(py: Python<'_>, code: &'static str, message: impl std::fmt::Displ
     )
 }
 
-/// A request attribute's bare name and kind in the schemas of policy
-/// layers: known to at least one, and of one kind in every layer that
-/// knows it (else a `RequestError`; known to no layer, the first layer's
-/// error that suggests a name, else the first layer's).
-fn resolve_in_layers(
-    py: Python<'_>,
-    schemas: &[&crate::Schema],
-    name: &str,
-) -> PyResult<(String, crate::AttrKind)> {
-    let mut found: Option<(String, crate::AttrKind)> = None;
-    let mut first_err = None;
-    for schema in schemas {
-        match crate::resolve_request_attr(schema, name) {
-            Ok((bare, kind)) => match &found {
-                Some((_, k)) if *k != kind => {
-                    return Err(bad_request(
-                        py,
-                        "request/invalid-attribute",
-                        format_args!(
-                            "`request.{bare}` is a {k} request attribute in one policy layer and a {kind} in another"
-                        ),
-                    ));
-                }
-                Some(_) => {}
-                None => found = Some((bare, kind)),
-            },
-            // The first error with a did-you-mean help, else the first.
-            Err(e) => {
-                let helps = |e: &crate::Error| e.diagnostics().iter().any(|d| d.help().is_some());
-                if first_err.as_ref().is_none_or(|f| !helps(f) && helps(&e)) {
-                    first_err = Some(e);
-                }
-            }
-        }
-    }
-    match (found, first_err) {
-        (Some(f), _) => Ok(f),
-        (None, Some(e)) => Err(to_py_err(py, &e)),
-        (None, None) => Err(bad_request(
-            py,
-            "request/no-policy",
-            "no policy to read request attributes for",
-        )),
-    }
-}
+/// Python's names for the types of request attribute values, in messages.
+const PY_TYPES: crate::bindings::TypeWords = crate::bindings::TypeWords {
+    flag: "a bool",
+    number: "an int",
+    text: "a str",
+    none: "None",
+    found_flag: "bool",
+    found_number: "int",
+    found_text: "str",
+};
 
 /// The `request=` mapping of a call as request attributes, typed by the
 /// policy's schema: names with or without `request.`; a flag is a bool, a
@@ -556,16 +478,8 @@ fn request_attrs(
                 "`request`: a name that is not valid Unicode",
             )
         })?;
-        let (bare, kind) = resolve_in_layers(py, schemas, &name)?;
-        if !seen.insert(bare.clone()) {
-            return Err(bad_request(
-                py,
-                "request/invalid-attribute",
-                format_args!(
-                    "`request.{bare}` is given twice (a name is the same with or without `request.`)"
-                ),
-            ));
-        }
+        let (bare, kind) = crate::bindings::resolve_new(&mut seen, schemas, &name)
+            .map_err(|e| to_py_err(py, &e))?;
         let v = match &dict {
             Some(d) => d.get_item(k)?.unwrap_or_else(|| py.None().into_bound(py)),
             None => request.get_item(k)?,
@@ -573,56 +487,20 @@ fn request_attrs(
         if v.is_none() {
             continue;
         }
-        let wrong = |found: &str| {
-            let want = match kind {
-                crate::AttrKind::Flag => "a bool",
-                crate::AttrKind::Number => "an int",
-                crate::AttrKind::Text => "a str",
-            };
-            bad_request(
-                py,
-                "request/invalid-value",
-                format_args!(
-                    "`request.{bare}` is a {kind} request attribute: give {want} or None, found `{found}`"
-                ),
-            )
-        };
-        let value = if let Ok(b) = v.cast::<PyBool>() {
-            (kind == crate::AttrKind::Flag)
-                .then(|| crate::Value::Flag(b.is_true()))
-                .ok_or_else(|| wrong("bool"))?
+        use crate::bindings::Given;
+        let given = if let Ok(b) = v.cast::<PyBool>() {
+            Given::Flag(b.is_true())
         } else if v.is_instance_of::<PyInt>() {
-            if kind != crate::AttrKind::Number {
-                return Err(wrong("int"));
-            }
-            let n: i64 = v.extract().map_err(|_| {
-                bad_request(
-                    py,
-                    "request/invalid-value",
-                    format_args!("`request.{bare}`: an integer that does not fit in 64 bits"),
-                )
-            })?;
-            crate::Value::Number(n)
+            Given::Number(v.extract::<i64>().ok())
         } else if v.is_instance_of::<PyString>() {
-            if kind != crate::AttrKind::Text {
-                return Err(wrong("str"));
-            }
-            let text: String = v.extract().map_err(|_| {
-                bad_request(
-                    py,
-                    "request/invalid-value",
-                    format_args!("`request.{bare}`: text that is not valid Unicode"),
-                )
-            })?;
-            crate::Value::from(text)
+            v.extract::<String>()
+                .map_or(Given::InvalidText, Given::Text)
         } else {
-            let found = v
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default();
-            return Err(wrong(&crate::escape_for_terminal(&found)));
+            let found = v.get_type().name().map(|n| n.to_string());
+            Given::Other(found.unwrap_or_default())
         };
+        let value = crate::bindings::request_value(&bare, kind, given, &PY_TYPES)
+            .map_err(|e| to_py_err(py, &e))?;
         attrs.set(&bare, value);
     }
     Ok(attrs)
@@ -1370,13 +1248,8 @@ impl PyPolicy {
     }
 }
 
-/// A routing request from the arguments of `route` and `route_layered`.
-/// `pinned=None` reads `model` as an OpenAI-style `model` field (`a/b`
-/// pins, see `Request::from_model_field`); `pinned=False` routes
-/// automatically among the targets serving `model`, `/` or not (model
-/// groups named `openai/gpt-4o`); `pinned=True` pins the target whose id is
-/// `model`. `pin` pins the target `pin` for the model `model`, and cannot
-/// be combined with `pinned=False`.
+/// A routing request from the arguments of `route` and `route_layered`
+/// (`crate::bindings::build_request` says how `pin` and `pinned` read).
 fn build_request(
     model: &str,
     pin: Option<&str>,
@@ -1385,25 +1258,11 @@ fn build_request(
     attrs: crate::RequestAttrs,
     request_id: Option<String>,
 ) -> PyResult<crate::Request> {
-    let request = match (pin, pinned) {
-        (Some(_), Some(false)) => {
-            return Err(PyValueError::new_err(
-                "`pin` names a target to pin, so `pinned=False` (automatic routing) cannot go with it",
-            ));
-        }
-        (Some(p), _) => crate::Request::pin(p).for_model(model),
-        (None, Some(true)) => crate::Request::pin(model),
-        (None, Some(false)) => crate::Request::model(model),
-        (None, None) => crate::Request::from_model_field(model),
-    };
-    let mut request = request.with_attrs(attrs);
-    if let Some(d) = date {
-        request = request.on(d);
-    }
-    if let Some(id) = request_id {
-        request = request.with_id(id);
-    }
-    Ok(request)
+    crate::bindings::build_request(model, pin, pinned, date, attrs, request_id).map_err(|_| {
+        PyValueError::new_err(
+            "`pin` names a target to pin, so `pinned=False` (automatic routing) cannot go with it",
+        )
+    })
 }
 
 /// Routes a request under several policy layers, applied together.
@@ -1483,12 +1342,7 @@ fn diff(
 /// values and `MAX_DEPTH` levels; a mapping is read from a copy of its
 /// items (an exact dict) or through `keys()` and `[key]`.
 fn config_json(obj: &Bound<'_, PyAny>, depth: usize, budget: &mut usize) -> PyResult<J> {
-    let fail = |m: String| -> PyErr {
-        to_py_err(
-            obj.py(),
-            &crate::Error::single(crate::Diagnostic::error("catalog/invalid-target", m)),
-        )
-    };
+    let fail = |m: String| -> PyErr { to_py_err(obj.py(), &crate::bindings::invalid_config(m)) };
     *budget = budget.checked_sub(1).ok_or_else(|| {
         fail(format!(
             "the configuration has more than {MAX_VALUES} values"
