@@ -76,6 +76,7 @@ impl Budget {
     }
 
     /// How many values were converted so far in this call.
+    #[cfg(feature = "python")]
     pub(crate) fn values(&self) -> usize {
         self.values
     }
@@ -98,6 +99,48 @@ impl Budget {
             ));
         }
         Ok(())
+    }
+}
+
+/// Where a reader is in the value it converts: the name of the current
+/// target (`target`, `targets[3]`) and the keys down to the value being
+/// read, for the path errors name (`targets[3].attributes.soc2`).
+#[derive(Default)]
+pub(crate) struct Place {
+    name: String,
+    keys: Vec<String>,
+}
+
+impl Place {
+    /// Starts at the top of the target `name`.
+    pub(crate) fn start(&mut self, name: String) {
+        self.name = name;
+        self.keys.clear();
+    }
+
+    /// The current target's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Goes down into the value under `key`.
+    pub(crate) fn enter(&mut self, key: String) {
+        self.keys.push(key);
+    }
+
+    /// Comes back up from the last key entered, and gives it back.
+    pub(crate) fn leave(&mut self) -> Option<String> {
+        self.keys.pop()
+    }
+
+    /// Where the value being read is, e.g. `targets[3].attributes.soc2`.
+    pub(crate) fn path(&self) -> String {
+        let mut path = self.name.clone();
+        for k in &self.keys {
+            path.push('.');
+            path.push_str(k);
+        }
+        path
     }
 }
 

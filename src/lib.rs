@@ -90,13 +90,18 @@
 //!   100,000 keys a mapping, at most 65,536 values converted a target and
 //!   16,777,216 a call (a shared inner mapping counts once for each
 //!   reference), at most 10,000,000 targets a call, and `Catalog.from_json`
-//!   text at most 64 MiB.
+//!   text at most 64 MiB;
+//! - the Node.js binding: the same limits for target objects (a shared
+//!   inner object counts once for each reference) and `Catalog.fromJSON`
+//!   text, and only plain objects are read (an array, a `Map` or a class
+//!   instance where a target's object belongs is an error).
 //!
 //! The number of statements, targets and attributes is bounded only by these
 //! sizes. Values built in code ([`Target::builder`], [`Catalog::new`]) are
 //! not checked against the name limits.
 //!
-//! The library has no `unsafe` code.
+//! The library has no `unsafe` code (the `node` feature adds napi-rs's
+//! generated glue, see below).
 //!
 //! # Crate features
 //!
@@ -105,8 +110,17 @@
 //! - `python`: the Python extension module `eligo._eligo` (pyo3, abi3 for
 //!   CPython >= 3.9), built with maturin from `pyproject.toml`. It converts
 //!   types and maps errors only; see `python/eligo/_eligo.pyi`.
+//! - `node`: the Node.js addon (napi-rs, N-API 8), built by `node/build.sh`
+//!   into `node/eligo.node` and loaded by `node/index.js`. It converts
+//!   values and maps errors only; see `node/index.d.ts`. The rules the two
+//!   bindings share are in one private module. Its generated glue is the
+//!   only `unsafe` code in the crate, which is why `unsafe_code` is denied
+//!   rather than forbidden with this feature.
 
-#![forbid(unsafe_code)]
+// The macros of napi-derive (feature `node`) emit unsafe glue under their
+// own `allow`, which `forbid` would refuse; eligo's own code has none.
+#![cfg_attr(not(feature = "node"), forbid(unsafe_code))]
+#![cfg_attr(feature = "node", deny(unsafe_code))]
 #![deny(missing_docs)]
 // Library code never panics on input: no unwrap, expect, panic or indexing
 // that could go out of bounds (tests may use them).
@@ -125,7 +139,7 @@
 extern crate alloc;
 
 pub mod ast;
-#[cfg(feature = "python")]
+#[cfg(any(feature = "python", feature = "node"))]
 mod bindings;
 pub mod catalog;
 pub mod compile;
@@ -136,6 +150,8 @@ pub mod format;
 mod impact;
 pub mod ir;
 pub mod lint;
+#[cfg(feature = "node")]
+mod node;
 mod policy;
 mod preview;
 #[cfg(feature = "python")]

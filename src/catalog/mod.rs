@@ -28,7 +28,7 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Error, SourceText};
 use crate::target::Target;
 
-#[cfg(feature = "python")]
+#[cfg(any(feature = "python", feature = "node"))]
 pub(crate) use eligo::TARGET_FIELDS;
 pub(crate) use eligo::target_from_json;
 pub(crate) use facts::Facts;

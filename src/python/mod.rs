@@ -181,10 +181,8 @@ struct Reader<'py> {
     py: Python<'py>,
     /// Values converted so far in this call, and in the current target.
     budget: crate::bindings::Budget,
-    /// The name of the current target (`target`, `targets[3]`) and the
-    /// keys down to the value being read: the path errors name.
-    name: String,
-    keys: Vec<Bound<'py, PyString>>,
+    /// Where the value being read is, for errors.
+    place: crate::bindings::Place,
 }
 
 impl<'py> Reader<'py> {
@@ -192,19 +190,13 @@ impl<'py> Reader<'py> {
         Reader {
             py,
             budget: crate::bindings::Budget::default(),
-            name: String::new(),
-            keys: Vec::new(),
+            place: crate::bindings::Place::default(),
         }
     }
 
     /// Where the value being read is, e.g. `targets[3].attributes.soc2`.
     fn path(&self) -> String {
-        let mut path = self.name.clone();
-        for k in &self.keys {
-            path.push('.');
-            path.push_str(&k.to_string_lossy());
-        }
-        path
+        self.place.path()
     }
 
     fn bad(&self, message: impl std::fmt::Display) -> PyErr {
@@ -213,11 +205,10 @@ impl<'py> Reader<'py> {
 
     /// A Python mapping as a target; `name` names it in errors.
     fn target(&mut self, obj: &Bound<'py, PyAny>, name: String) -> PyResult<crate::Target> {
-        self.name = name;
-        self.keys.clear();
+        self.place.start(name);
         self.budget.next_target();
         let json = self.value(obj, 0)?;
-        crate::Target::from_json_value(&json, &self.name).map_err(|e| to_py_err(self.py, &e))
+        crate::Target::from_json_value(&json, self.place.name()).map_err(|e| to_py_err(self.py, &e))
     }
 
     /// Counts one more value against the limits; checks for Ctrl-C now and
@@ -320,9 +311,9 @@ impl<'py> Reader<'py> {
                 .map_err(|e| to_py_err(self.py, &e))?;
         }
         let v = v()?;
-        self.keys.push(k.clone());
+        self.place.enter(key.clone());
         let value = self.value(&v, depth + 1);
-        self.keys.pop();
+        self.place.leave();
         map.insert(key, value?);
         Ok(())
     }
