@@ -1952,3 +1952,130 @@ proptest! {
         prop_assert_eq!(have, want, "{}", p.text());
     }
 }
+
+// ------------------------------------------------------------------ differential corpus
+
+/// Request attributes for the differential corpus: each of
+/// [`REQUEST_ATTRS`] not given or given one of its values (or one no
+/// policy names), as a JSON object by bare name. Never of the wrong kind:
+/// the bindings refuse those before deciding.
+fn corpus_request() -> impl Strategy<Value = serde_json::Map<String, serde_json::Value>> {
+    prop::collection::vec((any::<bool>(), any::<Index>()), REQUEST_ATTRS.len()).prop_map(|picks| {
+        let mut out = serde_json::Map::new();
+        for ((name, values), (given, i)) in REQUEST_ATTRS.iter().zip(picks) {
+            if given {
+                let mut pool = values.to_vec();
+                pool.push("zz");
+                let bare = name.trim_start_matches("request.");
+                out.insert(bare.into(), pool[i.index(pool.len())].into());
+            }
+        }
+        out
+    })
+}
+
+/// Writes the differential corpus that the Python and Node.js bindings are
+/// held to (`tests/python/test_differential.py`,
+/// `node/test/differential.test.js`): random policies, each over a few
+/// random targets and a random request, with this library's verdicts and
+/// reasons, and the ids its bulk filter allows. Run by `.ci/test`:
+///
+/// ```sh
+/// ELIGO_DIFF_CORPUS=target/differential.json cargo test --test main write_differential_corpus -- --ignored
+/// ```
+///
+/// `ELIGO_DIFF_CASES` sets the number of cases (3000 by default); the seed
+/// is fixed, so the corpus is the same on every machine. Targets are kept
+/// only as the strict target reader reads them back (a wrong-kind value is
+/// refused by the bindings before any decision, as it should be).
+#[test]
+#[ignore = "writes the differential corpus for the binding tests; run by .ci/test"]
+fn write_differential_corpus() {
+    let Ok(path) = std::env::var("ELIGO_DIFF_CORPUS") else {
+        panic!("set ELIGO_DIFF_CORPUS to the file to write");
+    };
+    let n: usize = std::env::var("ELIGO_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let seed = *b"eligo differential corpus seed 1";
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed),
+    );
+    let strategy = (
+        policy(true),
+        prop::collection::vec(target(false), 1..6),
+        corpus_request(),
+    );
+    let date = "2026-06-01";
+    let day: eligo::Date = date.parse().unwrap();
+    let mut cases = Vec::new();
+    while cases.len() < n {
+        let (p, ts, request) = strategy.new_tree(&mut runner).unwrap().current();
+        let text = p.text();
+        let policy = Policy::compile(&text).unwrap();
+        let mut attrs = eligo::RequestAttrs::new();
+        for (name, v) in &request {
+            attrs.set(name, v.as_str().unwrap());
+        }
+        let mut targets = Vec::new();
+        let mut json_targets = Vec::new();
+        for (i, t) in ts.iter().enumerate() {
+            let mut json = serde_json::to_value(t.build()).unwrap();
+            json["id"] = format!("t{i}").into();
+            // As the bindings read it, or not at all.
+            if let Ok(read) = Target::from_json_value(&json, "target") {
+                targets.push(read);
+                json_targets.push(json);
+            }
+        }
+        if targets.is_empty() {
+            continue;
+        }
+        let verdicts: Vec<serde_json::Value> = targets
+            .iter()
+            .map(|t| {
+                let v = policy.evaluate_for(t, &attrs, Some(day));
+                let reasons: Vec<serde_json::Value> = v
+                    .failures()
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({
+                            "requirement": f.text(),
+                            "kind": eligo::eval::kind_name(f.kind()),
+                            "value": f.value().as_str(),
+                            "attributes": f.attributes(),
+                            "index": f.requirement(),
+                            "condition": f.condition(),
+                        })
+                    })
+                    .collect();
+                serde_json::json!({"allowed": v.is_allowed(), "reasons": reasons})
+            })
+            .collect();
+        let catalog = eligo::Catalog::new(targets.clone()).unwrap();
+        let allowed: Vec<&str> = policy
+            .allowed_in_for(&catalog, &attrs, Some(day))
+            .indices()
+            .map(|i| targets[i].id())
+            .collect();
+        cases.push(serde_json::json!({
+            "policy": text,
+            "date": date,
+            "request": request,
+            "targets": json_targets,
+            "verdicts": verdicts,
+            "allowed": allowed,
+        }));
+    }
+    let corpus = serde_json::json!({
+        "seed": String::from_utf8_lossy(&seed),
+        "cases": cases,
+    });
+    if let Some(dir) = std::path::Path::new(&path).parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    std::fs::write(&path, serde_json::to_string(&corpus).unwrap()).unwrap();
+    eprintln!("wrote {n} differential cases to {path}");
+}

@@ -332,3 +332,30 @@ fn explanations_name_only_deciding_attributes() {
     let t = Target::builder("p", "m").attr("gdpr", false).build();
     assert_eq!(policy.evaluate(&t).failures()[0].attributes(), ["soc2"]);
 }
+
+/// `tests/data/semantics.json` is the suite as JSON, for the Node.js
+/// binding's tests (`node/test/semantics.test.js`), which read no TOML.
+/// It must say what the TOML says: `ELIGO_BLESS=1 cargo test --test main
+/// semantics` writes it again after the TOML changes.
+#[test]
+fn the_json_copy_of_the_suite_is_up_to_date() {
+    let toml_path = repo_path("tests/data/semantics.toml");
+    let json_path = repo_path("tests/data/semantics.json");
+    let text = std::fs::read_to_string(&toml_path).unwrap();
+    let suite: serde_json::Value = toml::from_str(&text).unwrap();
+    let want = serde_json::to_string_pretty(&suite).unwrap() + "\n";
+    if std::env::var("ELIGO_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&json_path, &want).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&json_path)
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    assert!(
+        have == want,
+        "{} is not the JSON of {}: write it again with \
+         `ELIGO_BLESS=1 cargo test --test main semantics` and commit it",
+        json_path.display(),
+        toml_path.display()
+    );
+}
