@@ -149,3 +149,29 @@ fn modules_form_no_cycle_and_stages_do_not_reach_forward() {
         }
     }
 }
+
+#[test]
+fn the_bindings_sit_on_top() {
+    // The Python and Node.js layers, and the rules they share, are used by
+    // no library module, and neither binding uses the other: each is a
+    // layer over the library, never a part of it.
+    let uses = uses();
+    for binding in ["python", "node"] {
+        assert!(
+            uses.contains_key(binding),
+            "no `{binding}` module: {uses:?}"
+        );
+    }
+    for (module, used) in &uses {
+        for binding in ["python", "node", "bindings"] {
+            let allowed = match binding {
+                "bindings" => ["python", "node"].contains(&module.as_str()),
+                _ => false,
+            };
+            assert!(
+                allowed || module == binding || !used.contains(binding),
+                "`{module}` uses the binding module `{binding}`"
+            );
+        }
+    }
+}
