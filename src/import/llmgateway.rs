@@ -122,13 +122,18 @@ pub fn llmgateway(text: &str, name: &str) -> Result<String, Error> {
                 "NO POLICY: `{WRAPPER}` is null, so LLM Gateway enforces nothing."
             ));
             w.comment("This policy restricts nothing: every target is allowed.");
-            w.statement(
-                &format!("policy {}", super::quote(&policy_name(name, "llmgateway"))),
-                WRAPPER,
-            );
+            name_statement(&mut w, name);
         }
     }
     w.finish(name)
+}
+
+/// `policy "NAME";`, named after the file.
+fn name_statement(w: &mut Writer, name: &str) {
+    w.statement(
+        &format!("policy {}", super::quote(&policy_name(name, "llmgateway"))),
+        "the file name",
+    );
 }
 
 /// The policy inside `{"providerCompliancePolicy": ...}`, with the prefix
@@ -317,19 +322,13 @@ fn disabled(w: &mut Writer, set: &[&str], name: &str) {
     if !set.is_empty() {
         w.comment(&format!("Set but not enforced: {}.", set.join(", ")));
     }
-    w.statement(
-        &format!("policy {}", super::quote(&policy_name(name, "llmgateway"))),
-        "enabled: false",
-    );
+    name_statement(w, name);
 }
 
 /// An enabled policy: the lists, then the requirements, in the order LLM
 /// Gateway reports failures.
 fn enabled(w: &mut Writer, policy: &Policy, name: &str) {
-    w.statement(
-        &format!("policy {}", super::quote(&policy_name(name, "llmgateway"))),
-        "enabled: true",
-    );
+    name_statement(w, name);
     w.blank();
     if !policy.blocked_providers.is_empty() {
         w.list(
@@ -513,7 +512,7 @@ mod tests {
         assert_eq!(
             body,
             [
-                "policy \"p\"; # enabled: true",
+                "policy \"p\"; # the file name",
                 "",
                 "deny provider [\"custom:acme\", \"openai\"]; # blockedProviders",
                 "allow provider [\"anthropic\"]; # allowedProviders",
@@ -543,7 +542,7 @@ mod tests {
                     "allowedCountries": [], "blockedProviders": null}"#
             ),
             [
-                "policy \"p\"; # enabled: true",
+                "policy \"p\"; # the file name",
                 "",
                 "require attested; # enabled: a custom provider needs an attestation on file"
             ]

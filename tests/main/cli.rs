@@ -1983,7 +1983,7 @@ fn import_prints_policy_text_that_compiles() {
     ]);
     expect_code(&r, 0);
     assert_eq!(r.stderr, "");
-    has(&r.stdout, "policy \"soc2-no-training\"; # enabled: true\n");
+    has(&r.stdout, "policy \"soc2-no-training\"; # the file name\n");
     has(
         &r.stdout,
         "require !trains_on_prompts; # blockApiTraining\n",
@@ -2021,7 +2021,7 @@ fn import_reads_standard_input_and_notes_a_policy_that_restricts_nothing() {
     );
     expect_code(&r, 0);
     has(&r.stdout, "# DISABLED: the policy says `enabled: false`");
-    has(&r.stdout, "policy \"llmgateway\"; # enabled: false\n");
+    has(&r.stdout, "policy \"llmgateway\"; # the file name\n");
     has(
         &r.stderr,
         "note: the policy imported from `<stdin>` restricts nothing: every target is allowed",
