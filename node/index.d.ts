@@ -326,6 +326,19 @@ export class CatalogError extends PolicyError {}
  * request attributes the policy does not know or of the wrong type. */
 export class RequestError extends PolicyError {}
 
+/** Another gateway's policy could not be translated: a field eligo cannot
+ * express, or a value it does not expect, is refused rather than guessed
+ * (`import/...` codes, docs/IMPORT.md). */
+export class PolicyImportError extends PolicyError {}
+
+/** Translates a policy of another gateway into `.pol` text, each statement
+ * commented with the field it came from, as `eligo import` does: `source`
+ * is `"llmgateway"` (a provider compliance policy, JSON) or `"keeptrusts"`
+ * (a data-routing policy, YAML). Anything else is a `TypeError`. */
+export function importPolicy(source: 'llmgateway' | 'keeptrusts', text: string, name?: string | null): string;
+/** `importPolicy('llmgateway', text, name)`. */
+export function importLlmgateway(text: string, name?: string | null): string;
+
 /** Compiles policy text; `name` names it in diagnostics. */
 export function compile(text: string, name?: string | null): Policy;
 /** Reads and compiles a `.pol` file. */

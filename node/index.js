@@ -24,16 +24,20 @@ class CatalogError extends PolicyError {}
 /** A request names a model or target the catalog does not have, or gives
  * request attributes the policy does not know or of the wrong type. */
 class RequestError extends PolicyError {}
+/** Another gateway's policy could not be translated (`importPolicy`): a
+ * field eligo cannot express, or a value it does not expect, is refused
+ * rather than guessed (`import/...` codes, docs/IMPORT.md). */
+class PolicyImportError extends PolicyError {}
 
 for (const [name, cls] of Object.entries({
-  PolicyError, PolicySyntaxError, PolicyCompileError, CatalogError, RequestError,
+  PolicyError, PolicySyntaxError, PolicyCompileError, CatalogError, RequestError, PolicyImportError,
 })) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
 // The addon throws every library error as one of these classes.
 native.setErrorClasses({
-  PolicyError, PolicySyntaxError, PolicyCompileError, CatalogError, RequestError,
+  PolicyError, PolicySyntaxError, PolicyCompileError, CatalogError, RequestError, PolicyImportError,
 });
 
 // A catalog iterates over its targets (objects in the catalog format).
@@ -49,10 +53,13 @@ module.exports = {
   format: native.format,
   diff: native.diff,
   routeLayered: native.routeLayered,
+  importPolicy: native.importPolicy,
+  importLlmgateway: native.importLlmgateway,
   PolicyError,
   PolicySyntaxError,
   PolicyCompileError,
   CatalogError,
   RequestError,
+  PolicyImportError,
   version: native.version(),
 };

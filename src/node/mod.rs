@@ -33,7 +33,8 @@ thread_local! {
 
 /// Registers the error classes library errors are thrown as: an object
 /// with `PolicyError`, `PolicySyntaxError`, `PolicyCompileError`,
-/// `CatalogError` and `RequestError`, each called as `new C(message)`. `index.js` calls it once when it loads the addon.
+/// `CatalogError`, `RequestError` and `PolicyImportError`, each called as
+/// `new C(message)`. `index.js` calls it once when it loads the addon.
 #[napi]
 pub fn set_error_classes(classes: ObjectRef<false>) {
     ERROR_CLASSES.with(|c| *c.borrow_mut() = Some(classes));
@@ -58,6 +59,7 @@ fn throw_at(env: &Env, e: &crate::Error, path: Option<&std::path::Path>) -> napi
             crate::ErrorKind::Compile => "PolicyCompileError",
             crate::ErrorKind::Catalog => "CatalogError",
             crate::ErrorKind::Request => "RequestError",
+            crate::ErrorKind::Import => "PolicyImportError",
             _ => "PolicyError",
         };
         let classes = ERROR_CLASSES.with(|c| c.borrow().as_ref().map(|r| r.get_value(env)));
@@ -152,6 +154,42 @@ pub fn diff<'e>(
     let opts = Options::read(env, "diff", options, &["date"])?;
     let date = opts.date(env, "diff")?;
     results::json(crate::diff(&old.inner, &new.inner, &catalog.inner, date))
+}
+
+/// Translates a policy of another gateway into `.pol` text, each statement
+/// commented with the field it came from: `source` is `"llmgateway"` (a
+/// provider compliance policy, JSON) or `"keeptrusts"` (a data-routing
+/// policy, YAML).
+#[napi]
+pub fn import_policy(
+    env: &Env,
+    source: String,
+    text: String,
+    name: Option<String>,
+) -> napi::Result<String> {
+    type Translate = fn(&str, &str) -> Result<String, crate::Error>;
+    let (translate, fallback): (Translate, _) = match source.as_str() {
+        "llmgateway" => (crate::import::llmgateway, "<json>"),
+        "keeptrusts" => (crate::import::keeptrusts, "<yaml>"),
+        other => {
+            return Err(type_error(
+                env,
+                "ERR_INVALID_ARG_VALUE",
+                &format!(
+                    "importPolicy: `source` must be \"llmgateway\" or \"keeptrusts\", not {:?}",
+                    crate::escape_for_terminal(other)
+                ),
+            ));
+        }
+    };
+    or_throw(env, translate(&text, name.as_deref().unwrap_or(fallback)))
+}
+
+/// An LLM Gateway provider compliance policy (JSON text) as `.pol` text:
+/// `importPolicy("llmgateway", text, name)`.
+#[napi]
+pub fn import_llmgateway(env: &Env, text: String, name: Option<String>) -> napi::Result<String> {
+    import_policy(env, "llmgateway".into(), text, name)
 }
 
 /// Routes a request under several policy layers, applied together.
