@@ -6,10 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --features node --lib
+dir="${CARGO_TARGET_DIR:-target}/release"
 case "$(uname -s)" in
-    Darwin) lib=target/release/libeligo.dylib ;;
-    MINGW* | MSYS* | CYGWIN*) lib=target/release/eligo.dll ;;
-    *) lib=target/release/libeligo.so ;;
+    Darwin) lib="$dir/libeligo.dylib" ;;
+    MINGW* | MSYS* | CYGWIN*) lib="$dir/eligo.dll" ;;
+    *) lib="$dir/libeligo.so" ;;
 esac
 cp "$lib" node/eligo.node
 echo "built node/eligo.node"
