@@ -37,7 +37,7 @@ if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
 fi
 
 ALL_TARGETS=(parse evaluate catalog_json catalog_toml catalog_gateway_yaml
-    catalog_provider_policies target_json)
+    catalog_provider_policies catalog_litellm target_json)
 if [ "$#" -gt 0 ]; then
     TARGETS=("$@")
 else

@@ -76,7 +76,7 @@
 //!   most 32 levels below the top-level value; `id`, `provider`, `model`,
 //!   `endpoint`, top-level `region` and `headquarters` at most 1024 bytes
 //!   (`catalog/too-long`; entries of a provider definition's `models` list
-//!   are not checked); whole numbers in 64-bit range; gateway YAML without tags,
+//!   are not checked); whole numbers in 64-bit range; YAML without tags,
 //!   anchors, aliases or merge keys (nothing is expanded); reading stops
 //!   once 100 problems are found. Duplicate keys, floats, lists and objects
 //!   as values (other than expiring evidence) and unknown fields are errors,

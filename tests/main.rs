@@ -7,6 +7,8 @@
 //!   (`ELIGO_PROPTEST_CASES` sets the number of cases, 2000 by default);
 //! - `shipped`: the policies and the example catalog under `policies/`;
 //! - `catalogs`: the catalog readers and their errors;
+//! - `litellm`: LiteLLM proxy configurations read as catalogs, decided as
+//!   the same catalog in eligo's format is;
 //! - `routing`: gateway decisions, events, layering, preview and diff;
 //! - `cli`: the `eligo` command run as a process, every subcommand;
 //! - `concurrency`: one policy and catalog shared by many threads;
@@ -34,6 +36,8 @@ mod fuzz_regressions;
 mod hostile;
 #[path = "main/layout.rs"]
 mod layout;
+#[path = "main/litellm.rs"]
+mod litellm;
 #[path = "main/properties.rs"]
 mod properties;
 #[path = "main/routing.rs"]

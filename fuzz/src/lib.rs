@@ -31,6 +31,7 @@ pub const TARGETS: &[&str] = &[
     "catalog_toml",
     "catalog_gateway_yaml",
     "catalog_provider_policies",
+    "catalog_litellm",
     "target_json",
 ];
 
@@ -44,6 +45,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "catalog_toml" => catalog_toml(data),
         "catalog_gateway_yaml" => catalog_gateway_yaml(data),
         "catalog_provider_policies" => catalog_provider_policies(data),
+        "catalog_litellm" => catalog_litellm(data),
         "target_json" => target_json(data),
         _ => return false,
     }
@@ -121,6 +123,11 @@ pub fn catalog_gateway_yaml(data: &[u8]) {
 /// Provider definitions with `dataPolicy` objects.
 pub fn catalog_provider_policies(data: &[u8]) {
     catalog(data, CatalogFormat::ProviderPolicies, "fuzz.json");
+}
+
+/// A LiteLLM proxy configuration (`model_list`), YAML or JSON.
+pub fn catalog_litellm(data: &[u8]) {
+    catalog(data, CatalogFormat::LiteLlm, "fuzz.yaml");
 }
 
 /// One target in JSON (`Target::from_json`).

@@ -299,6 +299,18 @@ class Catalog:
     @staticmethod
     def from_json(text: str, name: str = "<json>") -> Catalog: ...
     @staticmethod
+    def from_litellm(config: Union[Sequence[Mapping[str, Any]], Mapping[str, Any]], name: str = "<litellm>") -> Catalog:
+        """A catalog of LiteLLM deployments: a ``Router``'s ``model_list``
+        (a list of deployment mappings) or a whole proxy configuration with
+        a ``model_list``, read as ``--catalog config.yaml`` reads one
+        (docs/CATALOG.md): a target a deployment, its model the
+        ``model_name``, its provider ``litellm_params.custom_llm_provider``
+        or the prefix of ``litellm_params.model``, its id ``model_info.id``,
+        its endpoint ``litellm_params.api_base``, its attributes
+        ``model_info.data_policy``. Values other than mappings, lists, text,
+        numbers, bools and None (client objects among the settings) are read
+        as null."""
+    @staticmethod
     def from_targets(targets: Iterable[Mapping[str, Any]]) -> Catalog:
         """A catalog of target mappings, each read as ``Policy.evaluate`` reads one."""
     @property

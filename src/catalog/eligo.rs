@@ -45,22 +45,18 @@ pub(crate) const TARGET_FIELDS: &[&str] = &[
 /// Reads a catalog from its value tree (the TOML path).
 pub(crate) fn read(v: &J, file: &str) -> Result<Catalog, Error> {
     let mut p = Problems::new();
-    let mut targets = Vec::new();
     let Some(top) = v.as_object() else {
         not_an_object(&describe(v), &mut p);
-        return p.finish(None, targets, file);
+        return p.finish(None, Vec::new(), file);
     };
     let name = top_fields(top, &mut p);
-    match top.get("targets") {
-        Some(J::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                if !next_target(item, i, &mut p, &mut targets) {
-                    break;
-                }
-            }
+    let targets = match top.get("targets") {
+        Some(J::Array(items)) => p.read_all(items, target),
+        other => {
+            targets_problem(other, &mut p);
+            Vec::new()
         }
-        other => targets_problem(other, &mut p),
-    }
+    };
     p.finish(name, targets, file)
 }
 
@@ -71,7 +67,7 @@ pub(crate) fn read_json(text: &str, file: &str) -> Result<Catalog, Error> {
     let mut items = Problems::new();
     let mut targets = Vec::new();
     let top = super::strict::stream_json(text, file, "targets", false, |i, item| {
-        next_target(&item, i, &mut items, &mut targets)
+        items.read_next(&item, i, target, &mut targets)
     })?;
     // Problems with the top level are reported first, as in the file's
     // outline, then those of the targets.
@@ -97,18 +93,6 @@ pub(crate) fn read_json(text: &str, file: &str) -> Result<Catalog, Error> {
     };
     p.diags.append(&mut items.diags);
     p.finish(name, targets, file)
-}
-
-/// Reads target `i` unless too many problems were found already; returns
-/// whether to go on.
-fn next_target(item: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) -> bool {
-    if p.full() {
-        return false;
-    }
-    if let Some(t) = target(item, i, p) {
-        out.push((i, t));
-    }
-    true
 }
 
 fn not_an_object(found: &str, p: &mut Problems) {
@@ -198,34 +182,38 @@ pub(super) fn string_field(
     id: Option<&str>,
     p: &mut Problems,
 ) -> Option<String> {
-    match obj.get(key) {
-        None | Some(J::Null) if !required => None,
-        None | Some(J::Null) => {
-            p.target(
-                "catalog/missing-field",
-                i,
-                id,
-                key,
-                "is required".to_string(),
-            );
-            None
-        }
-        Some(J::String(s)) if s.is_empty() => {
-            p.target(
+    let name = id.map_or(String::new(), |id| format!(" `{id}`"));
+    string_value(obj.get(key), key, required, i, &name, p)
+}
+
+/// A required or optional non-empty string, at `field` of the entry at `i`
+/// named `name` (as [`Problems::at`] takes it); `None` when absent or
+/// refused.
+pub(super) fn string_value(
+    value: Option<&J>,
+    field: &str,
+    required: bool,
+    i: usize,
+    name: &str,
+    p: &mut Problems,
+) -> Option<String> {
+    match given(value, field, required, i, name, p)? {
+        J::String(s) if s.is_empty() => {
+            p.at(
                 "catalog/wrong-type",
                 i,
-                id,
-                key,
+                name,
+                field,
                 "must not be empty".to_string(),
             );
             None
         }
-        Some(J::String(s)) if s.len() > MAX_NAME_BYTES => {
-            p.target(
+        J::String(s) if s.len() > MAX_NAME_BYTES => {
+            p.at(
                 "catalog/too-long",
                 i,
-                None,
-                key,
+                "",
+                field,
                 format!(
                     "is {} bytes long, more than the limit of {MAX_NAME_BYTES}",
                     s.len()
@@ -233,17 +221,45 @@ pub(super) fn string_field(
             );
             None
         }
-        Some(J::String(s)) => Some(s.clone()),
-        Some(other) => {
-            p.target(
+        J::String(s) => Some(s.clone()),
+        other => {
+            p.at(
                 "catalog/wrong-type",
                 i,
-                id,
-                key,
+                name,
+                field,
                 format!("must be a string, found {}", describe(other)),
             );
             None
         }
+    }
+}
+
+/// `value` unless it is absent or null, a `catalog/missing-field` problem
+/// when `required` (at `field` of the entry at `i` named `name`, as
+/// [`Problems::at`] takes it).
+pub(super) fn given<'a>(
+    value: Option<&'a J>,
+    field: &str,
+    required: bool,
+    i: usize,
+    name: &str,
+    p: &mut Problems,
+) -> Option<&'a J> {
+    match value {
+        None | Some(J::Null) => {
+            if required {
+                p.at(
+                    "catalog/missing-field",
+                    i,
+                    name,
+                    field,
+                    "is required".to_string(),
+                );
+            }
+            None
+        }
+        Some(v) => Some(v),
     }
 }
 

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | eligo JSON / TOML | [`Catalog::from_json`], [`Catalog::from_toml`] | eligo's own format (`docs/CATALOG.md`) |
 //! | gateway YAML | [`Catalog::from_gateway_yaml`] | `providers.targets[].data_policy`, as policy-as-config gateways write it |
+//! | LiteLLM `config.yaml` (YAML or JSON) | [`Catalog::from_litellm_config`] | a LiteLLM proxy's `model_list`, one target a deployment, declarations under `model_info.data_policy` |
 //! | provider `dataPolicy` JSON | [`Catalog::from_provider_policies`] | provider definitions with a `dataPolicy` object, as the open-source LLM Gateway publishes them |
 //!
 //! Every reader validates strictly and reports *every* problem with the file,
@@ -12,9 +13,11 @@
 //! known value: where a source format would default a missing field, eligo
 //! keeps it unknown. Duplicate keys are errors in every format.
 
+mod data_policy;
 mod eligo;
 pub(crate) mod facts;
 mod gateway;
+mod litellm;
 mod provider_policies;
 mod strict;
 mod yaml;
@@ -63,6 +66,8 @@ pub enum CatalogFormat {
     GatewayYaml,
     /// Provider definitions with `dataPolicy` objects (JSON).
     ProviderPolicies,
+    /// A LiteLLM proxy configuration (`model_list`), in YAML or JSON.
+    LiteLlm,
 }
 
 /// An ordered list of provider targets with unique ids.
@@ -142,13 +147,13 @@ impl Catalog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(targets: Vec<Target>) -> Result<Catalog, Error> {
-        let mut errors = Vec::new();
+        let mut p = Problems::new();
         let positions: Vec<usize> = (0..targets.len()).collect();
-        let catalog = Catalog::build(None, targets, &positions, &mut errors);
-        if errors.is_empty() {
+        let catalog = Catalog::build(None, targets, &positions, &mut p);
+        if p.diags.is_empty() {
             Ok(catalog)
         } else {
-            Err(Error::new(errors, None))
+            Err(Error::new(p.diags, None))
         }
     }
 
@@ -158,23 +163,24 @@ impl Catalog {
         name: Option<String>,
         targets: Vec<Target>,
         positions: &[usize],
-        errors: &mut Vec<Diagnostic>,
+        p: &mut Problems,
     ) -> Catalog {
         let mut index = HashMap::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             if let Some(first) = index.insert(t.id().to_string(), i) {
                 let at = |k: usize| positions.get(k).copied().unwrap_or(k) + 1;
-                errors.push(
+                let entry = p.entry;
+                p.diags.push(
                     Diagnostic::error(
                         "catalog/duplicate-target",
                         format!(
-                            "target #{} has the id `{}` of target #{} already",
+                            "{entry} #{} has the id `{}` of {entry} #{} already",
                             at(i),
                             t.id(),
                             at(first)
                         ),
                     )
-                    .with_help("give every target a unique `id`"),
+                    .with_help(p.duplicate_help),
                 );
                 index.insert(t.id().to_string(), first);
             }
@@ -192,9 +198,12 @@ impl Catalog {
         }
     }
 
-    /// Reads a catalog file, choosing the reader by extension (`.yaml`/`.yml`:
-    /// gateway YAML; `.toml`: eligo TOML) or, for JSON, by content (a
-    /// `providers` list of `dataPolicy` definitions, or eligo's `targets`).
+    /// Reads a catalog file, choosing the reader by extension and content:
+    /// `.yaml`/`.yml` is a LiteLLM config when it has a top-level
+    /// `model_list`, else gateway YAML (`providers`); `.toml` is eligo TOML;
+    /// anything else is JSON: provider `dataPolicy` definitions (a
+    /// `providers` list), a LiteLLM config (`model_list`), or eligo's
+    /// `targets`.
     ///
     /// ```
     /// let catalog = eligo::Catalog::from_file("policies/catalog.json")?;
@@ -224,11 +233,36 @@ impl Catalog {
             .unwrap_or("")
             .to_ascii_lowercase();
         let format = match ext.as_str() {
-            "yaml" | "yml" => CatalogFormat::GatewayYaml,
+            "yaml" | "yml" => return Catalog::from_yaml(text, name),
             "toml" => CatalogFormat::Toml,
             _ => sniff_json(text),
         };
         Catalog::from_str_as(text, name, format)
+    }
+
+    /// Reads YAML, parsed once, as a LiteLLM config when it has a top-level
+    /// `model_list` and as gateway YAML otherwise; a file with both
+    /// `model_list` and `providers` is refused rather than read half.
+    fn from_yaml(text: &str, name: &str) -> Result<Catalog, Error> {
+        tree_size(text, name, "YAML")?;
+        let value = strict::parse_yaml(text, name)?;
+        let has = |key: &str| value.get(key).is_some();
+        match (has("model_list"), has("providers")) {
+            (true, true) => Err(Error::new(
+                vec![
+                    Diagnostic::error(
+                        "catalog/ambiguous-format",
+                        format!(
+                            "`{name}` has both `model_list` (a LiteLLM config) and `providers` (gateway YAML)"
+                        ),
+                    )
+                    .with_help("keep the targets of one format in the file, or read it with `Catalog::from_str_as` naming its format"),
+                ],
+                Some(SourceText::new(name, "")),
+            )),
+            (true, false) => litellm::read(&value, name),
+            (false, _) => gateway::read(&value, name),
+        }
     }
 
     /// Reads catalog text in the given format; `name` names it in errors.
@@ -238,6 +272,7 @@ impl Catalog {
             CatalogFormat::Toml => Catalog::from_toml(text, name),
             CatalogFormat::GatewayYaml => Catalog::from_gateway_yaml(text, name),
             CatalogFormat::ProviderPolicies => Catalog::from_provider_policies(text, name),
+            CatalogFormat::LiteLlm => Catalog::from_litellm_config(text, name),
         }
     }
 
@@ -275,6 +310,76 @@ impl Catalog {
     /// Reads provider definitions with `dataPolicy` objects (JSON).
     pub fn from_provider_policies(text: &str, name: &str) -> Result<Catalog, Error> {
         provider_policies::read_json(text, name)
+    }
+
+    /// Reads a LiteLLM proxy configuration: one target for each deployment
+    /// of its `model_list`, in order, with the data-policy declarations of
+    /// its `model_info.data_policy` (`docs/CATALOG.md` §5).
+    ///
+    /// A deployment's `model_name` is the target's model (`*`: every
+    /// model), its provider is `litellm_params.custom_llm_provider` or what
+    /// `litellm_params.model` names before its first `/`, its id is
+    /// `model_info.id` or else `litellm_params.model`, and its endpoint is
+    /// `litellm_params.api_base`. Other settings are ignored. A model-name
+    /// pattern other than `*`, and a bare `litellm_params.model` without a
+    /// provider, are errors: eligo does not guess which targets they mean.
+    ///
+    /// The text is YAML (at most [`MAX_TREE_CATALOG_BYTES`], read by the
+    /// strict reader of gateway YAML), or JSON when it starts with `{`.
+    ///
+    /// ```
+    /// let config = r#"
+    /// model_list:
+    ///   - model_name: gpt-4o
+    ///     litellm_params:
+    ///       model: azure/gpt-4o-eu
+    ///       api_base: https://eu.example.openai.azure.com
+    ///       api_key: os.environ/AZURE_API_KEY
+    ///     model_info:
+    ///       id: azure-eu-gpt-4o
+    ///       data_policy: {soc2: true, zdr: true, region: eu}
+    ///   - model_name: gpt-4o
+    ///     litellm_params: {model: openai/gpt-4o}
+    /// router_settings: {routing_strategy: simple-shuffle}
+    /// "#;
+    /// let catalog = eligo::Catalog::from_litellm_config(config, "config.yaml")?;
+    /// let eu = catalog.get("azure-eu-gpt-4o").unwrap();
+    /// assert_eq!((eu.provider(), eu.model()), ("azure", "gpt-4o"));
+    /// assert_eq!(eu.get("zero_data_retention"), Some(eligo::ValueRef::Flag(true)));
+    /// // Without a data_policy, every attribute is unknown.
+    /// assert!(catalog.get("openai/gpt-4o").unwrap().attributes().is_empty());
+    ///
+    /// let policy = eligo::compile("require soc2 and region in [\"eu\"];")?;
+    /// let preview = eligo::preview(&policy, &catalog, None);
+    /// let allowed: Vec<&str> = preview.rows.iter().filter(|r| r.allowed).map(|r| r.id.as_str()).collect();
+    /// assert_eq!(allowed, ["azure-eu-gpt-4o"]);
+    ///
+    /// let err = eligo::Catalog::from_litellm_config(
+    ///     "model_list: [{model_name: gpt-4o, litellm_params: {model: gpt-4o}}]",
+    ///     "config.yaml",
+    /// ).unwrap_err();
+    /// assert!(err.to_string().contains("`gpt-4o` names no provider"), "{err}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_litellm_config(text: &str, name: &str) -> Result<Catalog, Error> {
+        let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        if body.trim_start().starts_with('{') {
+            return litellm::read_json(text, name);
+        }
+        tree_size(text, name, "YAML")?;
+        let value = strict::parse_yaml(text, name)?;
+        Catalog::from_litellm_value(&value, name)
+    }
+
+    /// Reads a LiteLLM configuration already parsed into a value tree: a
+    /// mapping with a `model_list`, or the list of deployments itself (as a
+    /// LiteLLM `Router` holds it). For bindings, which build the tree from
+    /// their own values.
+    pub(crate) fn from_litellm_value(
+        value: &serde_json::Value,
+        name: &str,
+    ) -> Result<Catalog, Error> {
+        litellm::read(value, name)
     }
 
     /// The catalog's name, if the file gives one.
@@ -370,9 +475,9 @@ impl Catalog {
     /// A catalog of the same name over `targets`, whose ids are unique.
     fn rebuilt(&self, targets: Vec<Target>) -> Catalog {
         let positions: Vec<usize> = (0..targets.len()).collect();
-        let mut errors = Vec::new();
-        let catalog = Catalog::build(self.name.clone(), targets, &positions, &mut errors);
-        debug_assert!(errors.is_empty(), "ids stay unique");
+        let mut p = Problems::new();
+        let catalog = Catalog::build(self.name.clone(), targets, &positions, &mut p);
+        debug_assert!(p.diags.is_empty(), "ids stay unique");
         catalog
     }
 
@@ -481,24 +586,56 @@ fn tree_size(text: &str, name: &str, format: &str) -> Result<(), Error> {
     ))
 }
 
-/// Chooses the JSON reader from the top-level keys.
+/// Chooses the JSON reader from the keys in the first 4096 characters:
+/// `"providers"` without `"targets"` is provider definitions; a
+/// `"model_list"` key (followed by `:`) without either is a LiteLLM config;
+/// anything else is eligo's format.
 fn sniff_json(text: &str) -> CatalogFormat {
     let head: String = text.chars().take(4096).collect();
-    if head.contains("\"providers\"") && !head.contains("\"targets\"") {
+    let targets = head.contains("\"targets\"");
+    if head.contains("\"providers\"") && !targets {
         CatalogFormat::ProviderPolicies
+    } else if !targets && has_key(&head, "\"model_list\"") {
+        CatalogFormat::LiteLlm
     } else {
         CatalogFormat::Json
     }
 }
 
+/// Whether `quoted` (a key with its quotes) stands in `text` followed by a
+/// `:`, as a key does (inside a JSON string its quotes would be escaped).
+fn has_key(text: &str, quoted: &str) -> bool {
+    text.match_indices(quoted).any(|(at, _)| {
+        text.get(at + quoted.len()..)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
+}
+
+/// Reads entry `i` of a file's list into a target, or reports why not.
+pub(crate) type ReadEntry = fn(&serde_json::Value, usize, &mut Problems) -> Option<Target>;
+
 /// Collects catalog problems, each naming the target and the field.
 pub(crate) struct Problems {
     diags: Vec<Diagnostic>,
+    /// What the file calls its entries, in messages: `target`, `deployment`.
+    entry: &'static str,
+    /// The help given with a duplicate id.
+    duplicate_help: &'static str,
 }
 
 impl Problems {
     pub(crate) fn new() -> Problems {
-        Problems { diags: Vec::new() }
+        Problems::naming("target", "give every target a unique `id`")
+    }
+
+    /// Problems with a file whose entries are called `entry`, where
+    /// `duplicate_help` says how to give two entries different ids.
+    pub(crate) fn naming(entry: &'static str, duplicate_help: &'static str) -> Problems {
+        Problems {
+            diags: Vec::new(),
+            entry,
+            duplicate_help,
+        }
     }
 
     /// A problem with field `field` of the target at `index` (0-based) with
@@ -511,16 +648,34 @@ impl Problems {
         field: &str,
         msg: String,
     ) {
-        let who = match id {
-            Some(id) => format!("target #{} `{id}`", index + 1),
-            None => format!("target #{}", index + 1),
-        };
+        let name = id.map_or(String::new(), |id| format!(" `{id}`"));
+        self.at(code, index, &name, field, msg);
+    }
+
+    /// A problem with field `field` of the entry at `index` (0-based), named
+    /// by `name` after its number (`` `id` ``, `of model `m``, or nothing).
+    pub(crate) fn at(
+        &mut self,
+        code: &'static str,
+        index: usize,
+        name: &str,
+        field: &str,
+        msg: String,
+    ) {
+        let who = format!("{} #{}{}", self.entry, index + 1, name);
         let message = if field.is_empty() {
             format!("{who}: {msg}")
         } else {
             format!("{who}, field `{field}`: {msg}")
         };
         self.diags.push(Diagnostic::error(code, message));
+    }
+
+    /// Gives the problem reported last a help line.
+    pub(crate) fn help(&mut self, help: String) {
+        if let Some(d) = self.diags.pop() {
+            self.diags.push(d.with_help(help));
+        }
     }
 
     /// A problem with the file as a whole.
@@ -530,6 +685,41 @@ impl Problems {
             d = d.with_help(help);
         }
         self.diags.push(d);
+    }
+
+    /// Reads the file's list `items` with `read`, in order, until too many
+    /// problems are found; returns the targets read, with their positions.
+    pub(crate) fn read_all(
+        &mut self,
+        items: &[serde_json::Value],
+        read: ReadEntry,
+    ) -> Vec<(usize, Target)> {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if !self.read_next(item, i, read, &mut out) {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Reads entry `i` of the file's list with `read`, keeping its target,
+    /// unless too many problems were found already; returns whether to go
+    /// on.
+    pub(crate) fn read_next(
+        &mut self,
+        item: &serde_json::Value,
+        i: usize,
+        read: ReadEntry,
+        out: &mut Vec<(usize, Target)>,
+    ) -> bool {
+        if self.full() {
+            return false;
+        }
+        if let Some(t) = read(item, i, self) {
+            out.push((i, t));
+        }
+        true
     }
 
     /// Too many problems make a report unreadable; stop after this many.
@@ -553,7 +743,7 @@ impl Problems {
                 t
             })
             .collect();
-        let catalog = Catalog::build(name, targets, &positions, &mut self.diags);
+        let catalog = Catalog::build(name, targets, &positions, &mut self);
         if self.diags.is_empty() {
             Ok(catalog)
         } else {

@@ -1091,6 +1091,19 @@ impl PyCatalog {
         r.map(PyCatalog::new).map_err(|e| to_py_err(py, &e))
     }
 
+    /// A catalog of LiteLLM deployments: a Router's `model_list` (a list
+    /// of deployment mappings), or a whole proxy configuration mapping
+    /// with a `model_list`, read as `Catalog::from_litellm_config` reads
+    /// one.
+    #[staticmethod]
+    #[pyo3(signature = (config, name = "<litellm>"))]
+    fn from_litellm(py: Python<'_>, config: &Bound<'_, PyAny>, name: &str) -> PyResult<PyCatalog> {
+        let mut budget = MAX_VALUES;
+        let value = config_json(config, 0, &mut budget)?;
+        let r = py.detach(|| crate::Catalog::from_litellm_value(&value, name));
+        r.map(PyCatalog::new).map_err(|e| to_py_err(py, &e))
+    }
+
     #[staticmethod]
     fn from_targets(py: Python<'_>, targets: &Bound<'_, PyAny>) -> PyResult<PyCatalog> {
         let list = Reader::new(py).targets(targets, |_| {})?;
@@ -1460,6 +1473,84 @@ fn diff(
     let date = parse_date(date)?;
     let d = py.detach(|| crate::diff(&old.inner, &new.inner, &catalog.inner, date));
     ser_to_py(py, &d)
+}
+
+/// A configuration value (a LiteLLM `model_list`, say) as JSON: mappings
+/// with text keys, lists, tuples, text, numbers, bools and None. Anything
+/// else (a client object among a deployment's settings) becomes null: the
+/// reader ignores such settings, and a field it reads that is null is
+/// missing, so nothing is read as declared that was not. At most `budget`
+/// values and `MAX_DEPTH` levels; a mapping is read from a copy of its
+/// items (an exact dict) or through `keys()` and `[key]`.
+fn config_json(obj: &Bound<'_, PyAny>, depth: usize, budget: &mut usize) -> PyResult<J> {
+    let fail = |m: String| -> PyErr {
+        to_py_err(
+            obj.py(),
+            &crate::Error::single(crate::Diagnostic::error("catalog/invalid-target", m)),
+        )
+    };
+    *budget = budget.checked_sub(1).ok_or_else(|| {
+        fail(format!(
+            "the configuration has more than {MAX_VALUES} values"
+        ))
+    })?;
+    if depth > MAX_DEPTH {
+        return Err(fail(format!(
+            "the configuration is nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
+    if obj.is_none() {
+        return Ok(J::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(J::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(obj.extract::<i64>().map_or(J::Null, J::from));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f: f64 = obj.extract()?;
+        return Ok(serde_json::Number::from_f64(f).map_or(J::Null, J::Number));
+    }
+    if let Ok(text) = obj.cast::<PyString>() {
+        return Ok(J::String(text.to_cow()?.into_owned()));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for item in obj.try_iter()? {
+            items.push(config_json(&item?, depth + 1, budget)?);
+        }
+        return Ok(J::Array(items));
+    }
+    let entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> =
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
+            d.copy()?.iter().collect()
+        } else if let Ok(keys) = obj.call_method0("keys") {
+            let mut out = Vec::new();
+            for k in keys.try_iter()? {
+                let k = k?;
+                let v = obj.get_item(&k)?;
+                out.push((k, v));
+            }
+            out
+        } else {
+            return Ok(J::Null);
+        };
+    let mut map = serde_json::Map::new();
+    for (k, v) in entries {
+        let Ok(k) = k.cast::<PyString>() else {
+            return Err(fail(
+                "the keys of a configuration mapping must be text".into(),
+            ));
+        };
+        let key = k.to_cow()?.into_owned();
+        if map.contains_key(&key) {
+            return Err(fail(format!("the key `{key}` is given twice")));
+        }
+        let value = config_json(&v, depth + 1, budget)?;
+        map.insert(key, value);
+    }
+    Ok(J::Object(map))
 }
 
 /// The policy sets of `policies`: each item a `Policy` (a set of one,

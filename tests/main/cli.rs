@@ -704,6 +704,61 @@ fn preview_snapshot() {
     snapshot("cli_preview_regulated_routing.txt", &r.stdout);
 }
 
+/// A LiteLLM proxy config.yaml is a catalog like any other: chosen by
+/// content, each deployment a target, and its problems named by deployment.
+#[test]
+fn preview_on_a_litellm_config() {
+    let r = eligo(&[
+        "preview",
+        "policies/eu-residency.pol",
+        "--catalog",
+        "policies/litellm-config.yaml",
+        "--date",
+        "2026-11-21",
+    ]);
+    expect_code(&r, 0);
+    snapshot("cli_preview_litellm.txt", &r.stdout);
+    let r = eligo(&[
+        "route",
+        "policies/hipaa.pol",
+        "--catalog",
+        "policies/litellm-config.yaml",
+        "--model",
+        "gpt-4o",
+        "--format",
+        "json",
+    ]);
+    expect_code(&r, 0);
+    let decision: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        decision["targets"],
+        serde_json::json!(["azure-eu/gpt-4o", "azure-us/gpt-4o"]),
+        "{}",
+        r.stdout
+    );
+    // JSON on standard input is recognised by its `model_list`.
+    let json = std::fs::read_to_string(repo_path("tests/data/litellm/proxy.json")).unwrap();
+    let r = eligo_with(&["preview", "policies/soc2.pol", "--catalog", "-"], &json);
+    expect_code(&r, 0);
+    has(&r.stdout, "2 allowed, 0 blocked");
+    let r = eligo(&[
+        "preview",
+        "policies/soc2.pol",
+        "--catalog",
+        "tests/data/litellm/bad.yaml",
+    ]);
+    expect_code(&r, 2);
+    has(
+        &r.stderr,
+        "error[catalog/missing-field]: deployment #1 `gpt-4o`, field `litellm_params.model`: `gpt-4o` names no provider",
+    );
+    has(&r.stderr, "--> tests/data/litellm/bad.yaml");
+    has(
+        &r.stderr,
+        "= help: write the provider before the model (`openai/gpt-4o`), or set `litellm_params.custom_llm_provider`",
+    );
+}
+
 #[test]
 fn preview_model_filter_json_and_colours() {
     let r = eligo(&[

@@ -323,3 +323,68 @@ def test_lint_flags_attribute_names_close_to_the_ones_policies_read():
     assert ("lint/misspelled-attribute", "did you mean `gdpr`?") in codes
     assert any(code == "lint/metadata-gap" for code, _ in codes)
     assert all(d["code"] != "lint/misspelled-attribute" for d in policy.lint())
+
+
+# -- LiteLLM deployments -----------------------------------------------------
+
+
+MODEL_LIST = [
+    {
+        "model_name": "gpt-4o",
+        "litellm_params": {"model": "azure/gpt-4o-eu", "api_base": "https://eu.example", "timeout": 30.5, "tags": ["eu"]},
+        "model_info": {"id": "azure-eu", "data_policy": {"soc2": True, "zdr": True, "region": "eu"}},
+    },
+    {
+        "model_name": "gpt-4o",
+        "litellm_params": {"model": "openai/gpt-4o", "api_key": "os.environ/OPENAI_API_KEY", "client": object()},
+        "model_info": {"id": "openai-us", "mode": "chat"},
+    },
+    {
+        "model_name": "team-a/llama",
+        "litellm_params": {"model": "hosted_vllm/llama-3.3-70b", "api_base": "http://10.0.0.5:8000/v1"},
+        "model_info": {"id": "onprem", "data_policy": {"soc2": True, "training_opt_out": True}},
+    },
+]
+
+
+def test_catalog_from_a_litellm_model_list_reads_as_the_config_file(tmp_path):
+    c = eligo.Catalog.from_litellm(MODEL_LIST)
+    assert [(t.id, t.provider, t.model, t.endpoint) for t in c] == [
+        ("azure-eu", "azure", "gpt-4o", "https://eu.example"),
+        ("openai-us", "openai", "gpt-4o", None),
+        ("onprem", "hosted_vllm", "team-a/llama", "http://10.0.0.5:8000/v1"),
+    ]
+    assert c["azure-eu"].attributes == {"soc2": True, "zero_data_retention": True, "region": "eu"}
+    assert c["openai-us"].attributes == {}  # nothing declared: every attribute unknown
+    assert c["onprem"].attributes == {"soc2": True, "trains_on_prompts": False}
+    # The same deployments as a config file (without the client object).
+    plain = [dict(d, litellm_params={k: v for k, v in d["litellm_params"].items() if k != "client"}) for d in MODEL_LIST]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_list": plain, "router_settings": {"num_retries": 2}}))
+    from_file = eligo.Catalog.from_file(path)
+    assert [t.to_dict() for t in from_file] == [t.to_dict() for t in c]
+    assert [t.to_dict() for t in eligo.Catalog.from_litellm({"model_list": plain})] == [t.to_dict() for t in c]
+    # Routing on it: a model group with a `/` routes automatically.
+    policy = eligo.compile("require soc2; require !trains_on_prompts")
+    assert policy.route(c, "team-a/llama", pinned=False).targets == ["onprem"]
+    assert policy.route(c, "gpt-4o").blocked  # azure-eu's training is unknown, openai-us declares nothing
+
+
+def test_catalog_from_litellm_refuses_what_it_cannot_read():
+    with pytest.raises(eligo.CatalogError, match="names no provider"):
+        eligo.Catalog.from_litellm([{"model_name": "x", "litellm_params": {"model": "gpt-4o"}}])
+    with pytest.raises(eligo.CatalogError, match="did you mean"):
+        eligo.Catalog.from_litellm(
+            [{"model_name": "x", "litellm_params": {"model": "openai/x"}, "model_info": {"data_polcy": {"soc2": True}}}]
+        )
+    with pytest.raises(eligo.CatalogError):
+        eligo.Catalog.from_litellm([{"model_name": "openai/*", "litellm_params": {"model": "openai/*"}}])
+    with pytest.raises(eligo.CatalogError, match="given twice|duplicate|already"):
+        eligo.Catalog.from_litellm(
+            [{"model_name": "x", "litellm_params": {"model": "openai/x"}}, {"model_name": "x", "litellm_params": {"model": "openai/x"}}]
+        )
+    deep = []
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(eligo.CatalogError, match="nested"):
+        eligo.Catalog.from_litellm([{"model_name": "x", "litellm_params": {"model": "openai/x", "deep": deep}}])

@@ -91,10 +91,14 @@ def longest_stall(call):
         worker = threading.Thread(target=work)
         last = time.perf_counter()
         worker.start()
-        while not done.is_set():
+        # At least one gap is measured, even when the call ends before
+        # this thread first runs again (a loaded machine).
+        while True:
             now = time.perf_counter()
             gaps.append(now - last)
             last = now
+            if done.is_set():
+                break
         worker.join()
     finally:
         sys.setswitchinterval(old)

@@ -67,6 +67,7 @@ Examples:
 Examples:
   eligo preview policies/regulated-routing.pol --catalog policies/catalog.json
   eligo preview policies/hipaa.pol --catalog policies/catalog.json --model gpt-4o --format json
+  eligo preview policies/eu-residency.pol --catalog policies/litellm-config.yaml
   eligo preview POLICY --catalog CATALOG --request data_class=phi
   eligo preview POLICY --catalog CATALOG --request team=research --request-matrix data_class=public,pii,phi")]
     Preview(PreviewArgs),
@@ -202,7 +203,9 @@ struct CheckArgs {
 struct PreviewArgs {
     /// The policy file (`-` for standard input).
     policy: String,
-    /// The catalog of targets (JSON, TOML or gateway YAML).
+    /// The catalog of targets: eligo JSON or TOML, gateway YAML, provider
+    /// `dataPolicy` JSON, or a LiteLLM proxy config (YAML or JSON); the
+    /// format is chosen by extension and content (docs/CATALOG.md).
     #[arg(long, value_name = "FILE")]
     catalog: String,
     /// Only the targets serving this model.
