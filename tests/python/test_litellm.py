@@ -36,6 +36,9 @@ from eligo.integrations.litellm import (  # noqa: E402
 from litellm.router_api import ChangeSet  # noqa: E402
 from litellm.types.router import Deployment, RouterRateLimitError  # noqa: E402
 
+# LiteLLM's pydantic models warn about their own typing as they load.
+pytestmark = pytest.mark.filterwarnings("ignore:.*ReadOnly.*:UserWarning")
+
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = [{"role": "user", "content": "hello"}]
 # A request that says it carries no PHI (one that does not say is read most strictly).

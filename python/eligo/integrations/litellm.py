@@ -284,8 +284,7 @@ class _Snapshot:
 
 def _read_catalog(model_list: Sequence[Mapping[str, Any]]) -> eligo.Catalog:
     """The catalog of a Router's deployments (``Catalog.from_litellm``)."""
-    catalog: eligo.Catalog = eligo.Catalog.from_litellm(list(model_list))  # type: ignore[attr-defined,unused-ignore]
-    return catalog
+    return eligo.Catalog.from_litellm(list(model_list))
 
 
 def _layers(policy: Policies) -> tuple[eligo.Policy, ...]:
