@@ -485,6 +485,30 @@ def test_warn_mode_passes_with_one_event(governed, upstreams):
     assert len(router.events) == 12 and len({e.request.id for e in router.events}) == 12
 
 
+def test_concurrent_requests_each_get_their_own_event(governed, upstreams):
+    router = governed(policy=WARN, num_retries=1, retry_after=0)
+
+    async def many():
+        ids = [f"req-{i}" for i in range(16)]
+        calls = [router.acompletion("eu-x", MESSAGES, metadata={REQUEST_ID_KEY: i}) for i in ids]
+        return ids, await asyncio.gather(*calls)
+
+    ids, replies = run(many())
+    assert {served(r) for r in replies} == {"eu-x"}
+    assert sorted(e.request.id for e in router.events) == sorted(ids)
+
+
+def test_sync_calls_from_many_threads(governed, upstreams):
+    from concurrent.futures import ThreadPoolExecutor
+
+    router = governed()
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: router.completion("gpt-eu", MESSAGES, eligo_request=PUBLIC), range(24)))
+        blocked = list(pool.map(lambda _: pytest.raises(ComplianceBlocked, router.completion, "eu-x", MESSAGES), range(8)))
+    assert {served(r) for r in replies} <= {"eu-a", "eu-b"} and len(blocked) == 8
+    assert upstreams.hits("eu-x") == 0 and len(router.events) == 8
+
+
 def test_default_on_event_logs_json_at_warning(governed, upstreams, caplog):
     router = governed(on_event=None)
     with caplog.at_level("WARNING", logger="eligo.litellm"):
