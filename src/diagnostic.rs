@@ -213,6 +213,8 @@ pub enum ErrorKind {
     Request,
     /// A policy test file is invalid.
     Test,
+    /// A policy written for another gateway cannot be imported.
+    Import,
 }
 
 /// A failure to load, parse or compile something, with every diagnostic found.
@@ -258,6 +260,7 @@ impl Error {
             "io" => ErrorKind::Io,
             "request" => ErrorKind::Request,
             "test" => ErrorKind::Test,
+            "import" => ErrorKind::Import,
             _ => ErrorKind::Compile,
         }
     }
@@ -304,7 +307,7 @@ impl std::error::Error for Error {}
 /// U+2029), or a bidirectional control: the embeddings and overrides
 /// (U+202A to U+202E), the isolates (U+2066 to U+2069) and the marks
 /// (U+200E, U+200F, U+061C).
-fn is_escaped_for_terminal(c: char) -> bool {
+pub(crate) fn is_escaped_for_terminal(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

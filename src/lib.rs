@@ -23,6 +23,9 @@
 //! - [`eval`] decides with a few mask operations and explains blocked targets;
 //!   [`eval::reference`] is a plain tree walk used as the oracle in tests.
 //!
+//! Beside the pipeline, [`import`] translates policies written for other
+//! gateways (LLM Gateway, Keeptrusts) into policy text for it to read.
+//!
 //! # Example
 //!
 //! ```
@@ -82,6 +85,9 @@
 //!   as values (other than expiring evidence) and unknown fields are errors,
 //!   never silently resolved;
 //! - policy test files: at most [`testing::MAX_TEST_FILE_BYTES`] (4 MiB);
+//! - policies to import: at most [`import::MAX_IMPORT_BYTES`] (4 MiB;
+//!   `import/too-large`), read with the catalogs' nesting limit and YAML
+//!   restrictions;
 //! - [`lint`](lint::lint): at most [`lint::MAX_ANALYSIS_STEPS`] (2^22)
 //!   predicate evaluations comparing requirements, and no check over more
 //!   than 12 attributes at once (skipped checks get a `lint/analysis-limit`
@@ -132,6 +138,7 @@ pub mod eval;
 mod files;
 pub mod format;
 mod impact;
+pub mod import;
 pub mod ir;
 pub mod lint;
 mod policy;

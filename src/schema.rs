@@ -195,6 +195,16 @@ pub const STANDARD_ATTRIBUTES: &[(&str, AttrKind, &str)] = &[
         "processes requests only on local infrastructure",
     ),
     (
+        "stealth",
+        AttrKind::Flag,
+        "does not publish who operates it (an undisclosed platform behind a base URL the operator supplies)",
+    ),
+    (
+        "attested",
+        AttrKind::Flag,
+        "its data-policy declarations are on file: published in a provider catalogue, or attested by the organisation for its own provider",
+    ),
+    (
         "retention_days",
         AttrKind::Number,
         "days prompt data is retained (0 = not retained)",

@@ -15,6 +15,9 @@
 //! - `fuzz_regressions`: minimized fuzz inputs (`tests/data/fuzz/`) and the
 //!   fuzz seed corpus, through the fuzz targets' checks;
 //! - `hostile`: hostile inputs, each with its documented outcome;
+//! - `import`: the importers against the gateways they import from: LLM
+//!   Gateway's compliance cases (`tests/data/llmgateway/`) and Keeptrusts'
+//!   examples (`tests/data/keeptrusts/`);
 //! - `layout`: the library's modules depend on each other in one
 //!   direction, parse → IR → compile → evaluate;
 //! - `diagnostics`: snapshots of rendered diagnostics in `tests/snapshots/`
@@ -34,6 +37,8 @@ mod diagnostics;
 mod fuzz_regressions;
 #[path = "main/hostile.rs"]
 mod hostile;
+#[path = "main/import.rs"]
+mod import;
 #[path = "main/layout.rs"]
 mod layout;
 #[path = "main/litellm.rs"]

@@ -39,6 +39,7 @@ from ._eligo import (
     PolicyCompileError,
     PolicyError,
     PolicyFileNotFoundError,
+    PolicyImportError,
     PolicySyntaxError,
     Reason,
     RequestError,
@@ -51,6 +52,7 @@ from ._eligo import (
     expiring,
     format,
     impact,
+    import_policy,
     load,
     route_layered,
 )
@@ -70,6 +72,7 @@ __all__ = [
     "PolicyCompileError",
     "PolicyError",
     "PolicyFileNotFoundError",
+    "PolicyImportError",
     "PolicySyntaxError",
     "Reason",
     "RequestError",
@@ -82,6 +85,7 @@ __all__ = [
     "expiring",
     "format",
     "impact",
+    "import_policy",
     "load",
     "route_layered",
 ]

@@ -26,9 +26,11 @@ __all__ = [
     "EventRequest",
     "Failure",
     "PolicyFileNotFoundError",
+    "PolicyImportError",
     "SecurityEvent",
     "Target",
     "route_layered",
+    "import_policy",
     "AllowedSet",
     "Decision",
     "EncodedCatalog",
@@ -69,6 +71,12 @@ class PolicyFileNotFoundError(FileNotFoundError, PolicyError):
     ``Catalog.from_file``): a ``FileNotFoundError`` (``errno``,
     ``filename``) and a ``PolicyError`` (``diagnostics``, code
     ``io/not-found``)."""
+
+class PolicyImportError(PolicyError):
+    """Another gateway's policy could not be translated (``import_policy``):
+    invalid JSON or YAML, a field of the wrong type, an unknown field (with
+    a did-you-mean help), or a setting eligo cannot express, refused rather
+    than guessed (``import/...`` codes, docs/IMPORT.md)."""
 
 class RequestError(PolicyError):
     """A request names a model or target the catalog does not have, or its
@@ -564,3 +572,10 @@ def expiring(
     ...
 
 def format(source: str) -> str: ...
+def import_policy(source: str, text: str, name: Optional[str] = None) -> str:
+    """Translates another gateway's policy into ``.pol`` text, each line
+    commented with the field it came from, as ``eligo import`` does
+    (docs/IMPORT.md): ``source`` is ``"llmgateway"`` (a provider
+    compliance policy, JSON) or ``"keeptrusts"`` (a data-routing policy,
+    YAML). What eligo cannot express is refused with
+    ``PolicyImportError``; another ``source`` is a ``ValueError``."""

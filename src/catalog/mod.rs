@@ -32,7 +32,7 @@ use crate::target::Target;
 pub(crate) use eligo::TARGET_FIELDS;
 pub(crate) use eligo::target_from_json;
 pub(crate) use facts::Facts;
-pub(crate) use strict::{StrictJson, parse_json, parse_toml_as};
+pub(crate) use strict::{StrictJson, parse_json, parse_json_as, parse_toml_as, parse_yaml_as};
 
 pub use provider_policies::parse_retention;
 

@@ -20,10 +20,20 @@
 //! | `iso27001`, `gdpr` | same name |
 //! | `headquarters` | `headquarters` (ISO 3166 alpha-2) |
 //! | `consumerTraining` | not read: it concerns consumer apps, not the API |
+//! | `env.required.baseUrl` | `stealth`: set → `true`; an `env.required` without it → `false` |
+//! | `stealth` (an eligo extension) | `stealth`, stated outright |
+//! | `attested` (an eligo extension) | `attested`; without it, `true` for a catalogue entry, unknown for a custom one |
 //!
 //! `null` or absent means unknown. The definitions name providers, not
 //! models: each provider becomes one target per name in its optional `models`
 //! list, or one target with model `*` (serving every model) without one.
+//!
+//! A *custom* provider is one an organisation defines itself: the generic
+//! `custom` entry, or an entry whose id is `custom:NAME` (the name LLM
+//! Gateway's policy lists give it). Its declarations count only once the
+//! organisation attests them, so it is `attested` only when it says
+//! `"attested": true`; every other entry is published in the catalogue it
+//! comes from and is `attested` unless it says `"attested": false`.
 
 use serde_json::{Map, Value as J};
 
@@ -97,6 +107,14 @@ fn provider(v: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) {
             );
         }
     }
+    if let Some(stealth) = stealth(obj, i, &id, p) {
+        proto.set("stealth", stealth);
+    }
+    match flag(obj, "", "attested", i, &id, p) {
+        Some(attested) => proto.set("attested", attested),
+        None if !is_custom(&id) => proto.set("attested", true),
+        None => {}
+    }
     match obj.get("dataPolicy") {
         None | Some(J::Null) => {}
         Some(J::Object(dp)) => data_policy(dp, &mut proto, i, &id, p),
@@ -166,8 +184,79 @@ fn provider(v: &J, i: usize, p: &mut Problems, out: &mut Vec<(usize, Target)>) {
     }
 }
 
-fn flag(dp: &Map<String, J>, key: &str, i: usize, id: &str, p: &mut Problems) -> Option<bool> {
-    match dp.get(key) {
+/// Whether `id` names a provider an organisation defines itself: LLM
+/// Gateway's generic `custom` entry, or `custom:NAME`.
+fn is_custom(id: &str) -> bool {
+    id == "custom" || id.starts_with("custom:")
+}
+
+/// Whether the provider is stealth: stated outright (`"stealth"`), or read
+/// from LLM Gateway's own marker, an `env.required.baseUrl` (the operator
+/// must supply the base URL of an undisclosed platform). An `env.required`
+/// without a `baseUrl` marks a provider that is not stealth; without
+/// either, it is unknown. The two must agree when both are given.
+fn stealth(obj: &Map<String, J>, i: usize, id: &str, p: &mut Problems) -> Option<bool> {
+    let stated = flag(obj, "", "stealth", i, id, p);
+    let mut wrong = |field: &str, what: &str, found: &J| {
+        p.target(
+            "catalog/wrong-type",
+            i,
+            Some(id),
+            field,
+            format!("must be {what}, found {}", describe(found)),
+        );
+    };
+    let marked = match obj.get("env") {
+        None | Some(J::Null) => None,
+        Some(J::Object(env)) => match env.get("required") {
+            None | Some(J::Null) => None,
+            // JavaScript's truthiness, as LLM Gateway reads it: an empty
+            // name is no base URL.
+            Some(J::Object(required)) => match required.get("baseUrl") {
+                None | Some(J::Null) => Some(false),
+                Some(J::String(name)) => Some(!name.is_empty()),
+                Some(other) => {
+                    wrong("env.required.baseUrl", "text or null", other);
+                    None
+                }
+            },
+            Some(other) => {
+                wrong("env.required", "an object", other);
+                None
+            }
+        },
+        Some(other) => {
+            wrong("env", "an object", other);
+            None
+        }
+    };
+    match (stated, marked) {
+        (Some(s), Some(m)) if s != m => {
+            let base = if m { "has" } else { "has no" };
+            p.target(
+                "catalog/conflict",
+                i,
+                Some(id),
+                "stealth",
+                format!("says {s}, but `env.required` {base} `baseUrl`"),
+            );
+            None
+        }
+        (s, m) => s.or(m),
+    }
+}
+
+/// A `true`/`false`/`null` field of `obj`, named `prefix` + `key` in
+/// messages.
+fn flag(
+    obj: &Map<String, J>,
+    prefix: &str,
+    key: &str,
+    i: usize,
+    id: &str,
+    p: &mut Problems,
+) -> Option<bool> {
+    match obj.get(key) {
         None | Some(J::Null) => None,
         Some(J::Bool(b)) => Some(*b),
         Some(other) => {
@@ -175,7 +264,7 @@ fn flag(dp: &Map<String, J>, key: &str, i: usize, id: &str, p: &mut Problems) ->
                 "catalog/bad-attribute",
                 i,
                 Some(id),
-                &format!("dataPolicy.{key}"),
+                &format!("{prefix}{key}"),
                 format!("must be true, false or null, found {}", describe(other)),
             );
             None
@@ -204,12 +293,12 @@ fn data_policy(dp: &Map<String, J>, t: &mut Target, i: usize, id: &str, p: &mut 
         ("iso27001", "iso27001"),
         ("gdpr", "gdpr"),
     ] {
-        if let Some(b) = flag(dp, key, i, id, p) {
+        if let Some(b) = flag(dp, "dataPolicy.", key, i, id, p) {
             t.set(attr, b);
         }
     }
     // Checked for its type only.
-    let _ = flag(dp, "consumerTraining", i, id, p);
+    let _ = flag(dp, "dataPolicy.", "consumerTraining", i, id, p);
     match dp.get("soc2") {
         None | Some(J::Null) => {}
         Some(J::Number(n)) if n.as_i64() == Some(2) => {

@@ -156,12 +156,19 @@ fn syntax_error(
 
 /// Parses JSON text.
 pub(crate) fn parse_json(text: &str, name: &str) -> Result<Value, Error> {
+    parse_json_as(text, name, "catalog/invalid-json")
+}
+
+/// Parses JSON text, reporting errors under `code`.
+pub(crate) fn parse_json_as(text: &str, name: &str, code: &'static str) -> Result<Value, Error> {
     // A byte order mark is accepted, as in the other formats. Error
     // positions stay right: the BOM is one character on line 1.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let result = StrictJson::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    result.map(|v| v.0).map_err(|e| json_error(&e, text, name))
+    result
+        .map(|v| v.0)
+        .map_err(|e| json_error(&e, text, name, code))
 }
 
 /// Parses TOML text.
@@ -214,9 +221,14 @@ fn from_toml(v: toml::Value, depth: usize) -> Result<Value, String> {
 /// Parses YAML text with [`super::yaml`]: the YAML 1.2 core schema, with
 /// tags, anchors, aliases, merge keys and duplicate keys refused.
 pub(crate) fn parse_yaml(text: &str, name: &str) -> Result<Value, Error> {
+    parse_yaml_as(text, name, "catalog/invalid-yaml")
+}
+
+/// Parses YAML text as [`parse_yaml`] does, reporting errors under `code`.
+pub(crate) fn parse_yaml_as(text: &str, name: &str, code: &'static str) -> Result<Value, Error> {
     super::yaml::parse(text).map_err(|e| {
         let at = e.at.map(|(line, column)| offset_of(text, line, column));
-        syntax_error("catalog/invalid-yaml", "YAML", e.message, at, text, name)
+        syntax_error(code, "YAML", e.message, at, text, name)
     })
 }
 
@@ -260,14 +272,14 @@ pub(crate) fn stream_json<F: FnMut(usize, Value) -> bool>(
         each: &mut each,
     };
     let result = de::DeserializeSeed::deserialize(seed, &mut de).and_then(|v| de.end().map(|()| v));
-    result.map_err(|e| json_error(&e, text, name))
+    result.map_err(|e| json_error(&e, text, name, "catalog/invalid-json"))
 }
 
-fn json_error(e: &serde_json::Error, text: &str, name: &str) -> Error {
+fn json_error(e: &serde_json::Error, text: &str, name: &str, code: &'static str) -> Error {
     let at = (e.line() > 0).then(|| offset_of(text, e.line(), e.column().max(1)));
     let msg = e.to_string();
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    syntax_error("catalog/invalid-json", "JSON", msg, at, text, name)
+    syntax_error(code, "JSON", msg, at, text, name)
 }
 
 struct TopSeed<'a, F> {

@@ -50,6 +50,12 @@ create_exception!(
 );
 create_exception!(
     eligo,
+    PolicyImportError,
+    PolicyError,
+    "Another gateway's policy could not be translated into eligo's language."
+);
+create_exception!(
+    eligo,
     RequestError,
     PolicyError,
     "A request names a model or target the catalog does not have, or gives request attributes the policy does not know or of the wrong type."
@@ -66,6 +72,7 @@ fn to_py_err(py: Python<'_>, e: &crate::Error) -> PyErr {
         ErrorKind::Compile => PolicyCompileError::new_err(text),
         ErrorKind::Catalog => CatalogError::new_err(text),
         ErrorKind::Request => RequestError::new_err(text),
+        ErrorKind::Import => PolicyImportError::new_err(text),
         _ => PolicyError::new_err(text),
     };
     let diagnostics = to_py(py, &e.to_json());
@@ -1646,6 +1653,30 @@ fn expiring(
     ser_to_py(py, &alerts)
 }
 
+/// Translates a policy of another gateway into `.pol` text: `source` is
+/// `"llmgateway"` (a provider compliance policy, JSON) or `"keeptrusts"`
+/// (a data-routing policy, YAML).
+#[pyfunction]
+#[pyo3(signature = (source, text, name = None))]
+fn import_policy(py: Python<'_>, source: &str, text: &str, name: Option<&str>) -> PyResult<String> {
+    let translate = match source {
+        "llmgateway" => crate::import::llmgateway,
+        "keeptrusts" => crate::import::keeptrusts,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "`source`: expected \"llmgateway\" or \"keeptrusts\", not {other:?}"
+            )));
+        }
+    };
+    let name = name.unwrap_or(if source == "llmgateway" {
+        "<json>"
+    } else {
+        "<yaml>"
+    });
+    let r = py.detach(|| translate(text, name));
+    r.map_err(|e| to_py_err(py, &e))
+}
+
 /// Canonical formatting that keeps comments, without the GIL.
 #[pyfunction]
 fn format(py: Python<'_>, source: &str) -> PyResult<String> {
@@ -1663,6 +1694,7 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(expiring, m)?)?;
     m.add_function(wrap_pyfunction!(format, m)?)?;
     m.add_function(wrap_pyfunction!(route_layered, m)?)?;
+    m.add_function(wrap_pyfunction!(import_policy, m)?)?;
     m.add_class::<PyPolicy>()?;
     m.add_class::<PyCatalog>()?;
     m.add_class::<PyEncodedCatalog>()?;
@@ -1675,6 +1707,7 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PolicyCompileError", py.get_type::<PolicyCompileError>())?;
     m.add("CatalogError", py.get_type::<CatalogError>())?;
     m.add("RequestError", py.get_type::<RequestError>())?;
+    m.add("PolicyImportError", py.get_type::<PolicyImportError>())?;
     m.add("PolicyFileNotFoundError", not_found_type(py)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

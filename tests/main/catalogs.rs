@@ -161,7 +161,12 @@ fn provider_data_policies() {
     let vague = c.get("vague").unwrap();
     assert_eq!(vague.get("retention_days"), None);
     assert_eq!(vague.get("trains_on_prompts"), None);
-    assert_eq!(c.get("glacier").unwrap().attributes().len(), 0);
+    // A catalogue entry that publishes nothing declares only that it is a
+    // catalogue entry (`attested`); whether it is stealth is not stated.
+    let glacier = c.get("glacier").unwrap();
+    let declared: Vec<&String> = glacier.attributes().keys().collect();
+    assert_eq!(declared, ["attested"]);
+    assert_eq!(glacier.get("stealth"), None);
     // "any SOC 2 report": soc2 or soc2_type1.
     let any = eligo::compile("require soc2 or soc2_type1").unwrap();
     assert!(any.evaluate(cw).is_allowed());
@@ -201,6 +206,8 @@ fn the_shared_provider_file_reads_as_declared() {
             t.id()
         );
         assert_eq!(t.get("gdpr"), flag(&dp["gdpr"]), "{}", t.id());
+        // The shared file records no `env`: stealth is not stated there.
+        assert_eq!(t.get("stealth"), None, "{}", t.id());
         let retention = t.get("retention_days");
         match dp["retentionPeriod"].as_str() {
             Some("0 days") => assert_eq!(retention, Some(ValueRef::Number(0))),
@@ -210,6 +217,143 @@ fn the_shared_provider_file_reads_as_declared() {
             _ => assert_eq!(retention, None, "{}: {}", t.id(), dp["retentionPeriod"]),
         }
     }
+}
+
+#[test]
+fn provider_stealth_and_attestation() {
+    let text = r#"{"providers": [
+      {"id": "plain", "env": {"required": {"apiKey": "K"}}},
+      {"id": "hidden", "env": {"required": {"apiKey": "K", "baseUrl": "B"}}},
+      {"id": "empty-base", "env": {"required": {"baseUrl": ""}}},
+      {"id": "optional-base", "env": {"required": {}, "optional": {"baseUrl": "B"}}},
+      {"id": "no-required", "env": {"optional": {"baseUrl": "B"}}},
+      {"id": "stated", "stealth": true},
+      {"id": "agreeing", "stealth": false, "env": {"required": {"apiKey": "K"}}},
+      {"id": "custom", "env": {"required": {}}},
+      {"id": "custom:acme", "stealth": false},
+      {"id": "custom:attested", "attested": true, "env": {"required": {}}, "dataPolicy": {"soc2": 2}},
+      {"id": "withdrawn", "attested": false},
+      {"id": "nulls", "stealth": null, "attested": null, "env": null}
+    ]}"#;
+    let c = Catalog::from_provider_policies(text, "stealth.json").unwrap();
+    let stealth = |id: &str| c.get(id).unwrap().get("stealth");
+    let attested = |id: &str| c.get(id).unwrap().get("attested");
+    let (yes, no) = (Some(ValueRef::Flag(true)), Some(ValueRef::Flag(false)));
+    // LLM Gateway's marker: a base URL the operator must supply.
+    assert_eq!(stealth("plain"), no);
+    assert_eq!(stealth("hidden"), yes);
+    assert_eq!(stealth("empty-base"), no);
+    assert_eq!(stealth("optional-base"), no);
+    // Without `env.required` or a statement, never guessed.
+    assert_eq!(stealth("no-required"), None);
+    assert_eq!(stealth("nulls"), None);
+    assert_eq!(stealth("stated"), yes);
+    assert_eq!(stealth("agreeing"), no);
+    assert_eq!(stealth("custom"), no);
+    // Catalogue entries are on file; custom providers only when attested.
+    for id in ["plain", "hidden", "stated", "nulls"] {
+        assert_eq!(attested(id), yes, "{id}");
+    }
+    assert_eq!(attested("custom"), None);
+    assert_eq!(attested("custom:acme"), None);
+    assert_eq!(attested("custom:attested"), yes);
+    assert_eq!(attested("withdrawn"), no);
+    let policy = eligo::compile("require attested and !stealth").unwrap();
+    let allowed: Vec<&str> = c
+        .targets()
+        .iter()
+        .filter(|t| policy.evaluate(t).is_allowed())
+        .map(|t| t.id())
+        .collect();
+    assert_eq!(
+        allowed,
+        [
+            "plain",
+            "empty-base",
+            "optional-base",
+            "agreeing",
+            "custom:attested"
+        ]
+    );
+}
+
+#[test]
+fn provider_stealth_and_attestation_errors() {
+    let text = r#"{"providers": [
+      {"id": "a", "stealth": "yes", "attested": 1},
+      {"id": "b", "env": []},
+      {"id": "c", "env": {"required": "K"}},
+      {"id": "d", "env": {"required": {"baseUrl": 3}}},
+      {"id": "e", "stealth": false, "env": {"required": {"baseUrl": "B"}}},
+      {"id": "f", "stealth": true, "env": {"required": {}}}
+    ]}"#;
+    let err = Catalog::from_provider_policies(text, "bad.json").unwrap_err();
+    let text: String = err
+        .diagnostics()
+        .iter()
+        .map(|d| format!("{}: {}\n", d.code(), d.message()))
+        .collect();
+    for want in [
+        "catalog/bad-attribute: target #1 `a`, field `stealth`: must be true, false or null, found the string \"yes\"",
+        "catalog/bad-attribute: target #1 `a`, field `attested`: must be true, false or null, found the number 1",
+        "catalog/wrong-type: target #2 `b`, field `env`: must be an object, found a list",
+        "catalog/wrong-type: target #3 `c`, field `env.required`: must be an object, found the string \"K\"",
+        "catalog/wrong-type: target #4 `d`, field `env.required.baseUrl`: must be text or null, found the number 3",
+        "catalog/conflict: target #5 `e`, field `stealth`: says false, but `env.required` has `baseUrl`",
+        "catalog/conflict: target #6 `f`, field `stealth`: says true, but `env.required` has no `baseUrl`",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
+/// `policies/llmgateway-providers.json`: the shared provider data with each
+/// provider's `stealth` transcribed, read as declared.
+#[test]
+fn the_shipped_provider_file_records_stealth() {
+    let path = format!(
+        "{}/policies/llmgateway-providers.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let c = Catalog::from_file(&path).unwrap();
+    assert_eq!(c.len(), 46);
+    let stealth: Vec<&str> = c
+        .targets()
+        .iter()
+        .filter(|t| t.get("stealth") == Some(ValueRef::Flag(true)))
+        .map(|t| t.id())
+        .collect();
+    assert_eq!(
+        stealth,
+        [
+            "glacier",
+            "iceberg",
+            "granite",
+            "quartz",
+            "avalanche",
+            "tundra"
+        ]
+    );
+    for t in c.targets() {
+        assert!(t.get("stealth").is_some(), "{}: stealth undeclared", t.id());
+        let on_file = (t.id() != "custom").then_some(ValueRef::Flag(true));
+        assert_eq!(t.get("attested"), on_file, "{}", t.id());
+    }
+    // The rest of the file is the shared data, unchanged.
+    let shared = format!(
+        "{}/../shared/data/llmgateway-providers.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Ok(shared) = std::fs::read_to_string(&shared) else {
+        return;
+    };
+    let mut shipped: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let shared: serde_json::Value = serde_json::from_str(&shared).unwrap();
+    for p in shipped["providers"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("stealth");
+    }
+    assert_eq!(shipped["providers"], shared["providers"]);
+    assert_eq!(shipped["source"]["commit"], shared["source"]["commit"]);
 }
 
 #[test]

@@ -2098,3 +2098,94 @@ fn impact_and_expiring_escape_catalog_text() {
         r.stdout
     );
 }
+
+#[test]
+fn import_prints_policy_text_that_compiles() {
+    let r = eligo(&[
+        "import",
+        "llmgateway",
+        "tests/data/llmgateway/soc2-no-training.json",
+    ]);
+    expect_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    has(&r.stdout, "policy \"soc2-no-training\"; # the file name\n");
+    has(
+        &r.stdout,
+        "require !trains_on_prompts; # blockApiTraining\n",
+    );
+    // What it prints is a policy like any other: it formats and previews.
+    let pol = Scratch::new("imported.pol", &r.stdout);
+    expect_code(&eligo(&["fmt", "--check", pol.path()]), 0);
+    let preview = eligo(&[
+        "preview",
+        pol.path(),
+        "--catalog",
+        "policies/llmgateway-providers.json",
+    ]);
+    expect_code(&preview, 0);
+    has(&preview.stdout, "21 allowed, 25 blocked");
+    has(&preview.stdout, "require attested");
+
+    let r = eligo(&[
+        "import",
+        "keeptrusts",
+        "tests/data/keeptrusts/zero-data-retention.yaml",
+    ]);
+    expect_code(&r, 0);
+    has(
+        &r.stdout,
+        "require zero_data_retention; # require_zero_data_retention\n",
+    );
+}
+
+#[test]
+fn import_reads_standard_input_and_notes_a_policy_that_restricts_nothing() {
+    let r = eligo_with(
+        &["import", "llmgateway", "-"],
+        r#"{"providerCompliancePolicy": {"enabled": false, "requireSoc2": true}}"#,
+    );
+    expect_code(&r, 0);
+    has(&r.stdout, "# DISABLED: the policy says `enabled: false`");
+    has(&r.stdout, "policy \"llmgateway\"; # the file name\n");
+    has(
+        &r.stderr,
+        "note: the policy imported from `<stdin>` restricts nothing: every target is allowed",
+    );
+}
+
+#[test]
+fn import_refusals_exit_2_naming_the_field() {
+    let bad = Scratch::new(
+        "bad-llmgateway.json",
+        r#"{"enabled": true, "requireSoc3": true, "dataResidency": "eu"}"#,
+    );
+    let r = eligo(&["--color", "never", "import", "llmgateway", bad.path()]);
+    expect_code(&r, 2);
+    assert_eq!(r.stdout, "");
+    has(
+        &r.stderr,
+        "error[import/unknown-field]: field `requireSoc3`: is not a field of LLM Gateway's compliance policy (did you mean `requireSoc2`?)",
+    );
+    has(
+        &r.stderr,
+        "error[import/unsupported]: field `dataResidency`",
+    );
+    has(&r.stderr, bad.path());
+
+    let r = eligo_with(
+        &["--color", "never", "import", "keeptrusts", "-"],
+        "policy:\n  data-routing-policy: {require_no_training: true}\npolicy: {}\n",
+    );
+    expect_code(&r, 2);
+    has(
+        &r.stderr,
+        "error[import/invalid-yaml]: `<stdin>` is not valid YAML",
+    );
+
+    let r = eligo(&["import", "llmgateway", "no-such-file.json"]);
+    expect_code(&r, 2);
+    has(&r.stderr, "io/not-found");
+    let r = eligo(&["import", "openrouter", "x.json"]);
+    expect_code(&r, 2);
+    has(&r.stderr, "invalid value 'openrouter'");
+}

@@ -10,8 +10,8 @@ use eligo::{
 
 use crate::output::{Ctx, Status, esc, json, json_for_terminal, paint};
 use crate::{
-    CheckArgs, DiffArgs, ExpiringArgs, FmtArgs, Format, ImpactArgs, LintArgs, PolicySources,
-    PreviewArgs, RouteArgs, TestArgs,
+    CheckArgs, DiffArgs, ExpiringArgs, FmtArgs, Format, ImpactArgs, ImportArgs, ImportFrom,
+    LintArgs, PolicySources, PreviewArgs, RouteArgs, TestArgs,
 };
 
 /// `eligo lint`: errors, then warnings, for every file.
@@ -1211,6 +1211,40 @@ pub fn expiring(cx: &mut Ctx, a: &ExpiringArgs) -> Status {
     } else {
         Status::Failure
     }
+}
+
+/// `eligo import`: another gateway's policy as eligo policy text on
+/// standard output.
+pub fn import(cx: &mut Ctx, a: &ImportArgs) -> Status {
+    let text = if a.file == "-" {
+        cx.stdin(eligo::import::MAX_IMPORT_BYTES)
+    } else {
+        eligo::import::read_file(&a.file).map_err(|e| cx.error(&e))
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(s) => return s,
+    };
+    let name = shown(&a.file);
+    let imported = match a.from {
+        ImportFrom::LlmGateway => eligo::import::llmgateway(&text, name),
+        ImportFrom::Keeptrusts => eligo::import::keeptrusts(&text, name),
+    };
+    let pol = match imported {
+        Ok(p) => p,
+        Err(e) => return cx.error(&e),
+    };
+    // The importers write text that compiles; a policy that does not is
+    // reported rather than printed.
+    match Policy::compile_named(&pol, "<imported>", &eligo::Schema::standard()) {
+        Ok(policy) if policy.requirement_count() == 0 => cx.note(&format!(
+            "note: the policy imported from `{name}` restricts nothing: every target is allowed (see its comments)"
+        )),
+        Ok(_) => {}
+        Err(e) => return cx.error(&e),
+    }
+    cx.out.push_str(&pol);
+    Status::Success
 }
 
 /// The attributes of `--request NAME=VALUE` arguments; a name given twice

@@ -1,6 +1,6 @@
 //! The `eligo` command line: lint, format, test, check, preview, route and
-//! diff policies, and report what catalog changes and expiring evidence do
-//! to them. It is glue over the library's public API; each subcommand
+//! diff policies, report what catalog changes and expiring evidence do to
+//! them, and import policies written for other gateways. It is glue over the library's public API; each subcommand
 //! is a function in [`commands`] that returns an exit [`output::Status`].
 
 mod commands;
@@ -103,6 +103,17 @@ Examples:
 Exit status 0 when nothing expires in the window, 1 when some policy loses a
 target, 2 on bad input.")]
     Expiring(ExpiringArgs),
+    /// Translate another gateway's policy into eligo policy text, printed
+    /// on standard output
+    #[command(after_help = "\
+Examples:
+  eligo import llmgateway org-policy.json > org.pol
+  eligo import keeptrusts policy-config.yaml
+  cat org-policy.json | eligo import llmgateway -
+
+Exit status 0 when the policy was imported, 2 when it cannot be read or
+holds a field eligo cannot express (each such field is named).")]
+    Import(ImportArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -306,6 +317,25 @@ struct ExpiringArgs {
     format: Format,
 }
 
+/// The formats `eligo import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ImportFrom {
+    /// LLM Gateway's provider compliance policy (JSON).
+    #[value(name = "llmgateway")]
+    LlmGateway,
+    /// The data-routing policy of a Keeptrusts policy-config.yaml.
+    Keeptrusts,
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// The format of FILE.
+    #[arg(value_enum)]
+    from: ImportFrom,
+    /// The file to import (`-` for standard input).
+    file: String,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut cx = Ctx::new(match cli.color {
@@ -323,6 +353,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => commands::diff(&mut cx, &a),
         Command::Impact(a) => commands::impact(&mut cx, &a),
         Command::Expiring(a) => commands::expiring(&mut cx, &a),
+        Command::Import(a) => commands::import(&mut cx, &a),
     };
     let status = cx.flush(status);
     ExitCode::from(status.code())
