@@ -65,6 +65,7 @@ import os
 import re
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -342,6 +343,21 @@ def claimed_data_classes(headers: Any, payload: dict[str, Any]) -> list[str]:
 def error_body(message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> dict[str, Any]:
     """An error in the shape of the OpenAI API."""
     return {"error": {"message": message, "type": type_, "code": code, "param": param}}
+
+
+# A client's own request id is kept when it is short and plain; any other
+# value is replaced, so that what reaches the event log is always a token.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(headers: Any) -> str:
+    """The id of a client request, for its security event and the
+    ``x-request-id`` answer header: the client's ``x-request-id`` when it is
+    1 to 128 letters, digits or ``._:-``, else a new one."""
+    given = headers.get("x-request-id")
+    if isinstance(given, str) and REQUEST_ID.fullmatch(given):
+        return given
+    return f"req-{uuid.uuid4().hex}"
 
 
 def error(status: int, message: str, type_: str, code: Optional[str], param: Optional[str] = None) -> web.Response:
@@ -667,8 +683,9 @@ class Gateway:
             return error(500, msg, "server_error", "classifier_failed")
         attributes = self.attributes(client, data_class)
 
+        request_id = request_id_of(request.headers)
         try:
-            decision = policy.route(self.catalog, model, request=attributes)
+            decision = policy.route(self.catalog, model, request=attributes, request_id=request_id)
         except eligo.RequestError as e:  # a model or target the catalog does not have
             # eligo's `help` may suggest a real catalog id ("did you mean ..."):
             # that stays in the gateway's log, the client learns nothing of the catalog.
@@ -676,7 +693,7 @@ class Gateway:
             log.info("refused model %s: %s (%s)", quote(model), d.get("code"), d.get("help") or "no suggestion")
             msg = f"The model {quote(model)} does not exist on this gateway."
             return error(404, msg, "invalid_request_error", "model_not_found", "model")
-        headers = {"x-eligo-policy": policy.fingerprint}
+        headers = {"x-eligo-policy": policy.fingerprint, "x-request-id": request_id}
 
         event = decision.event
         if event is not None:

@@ -7,6 +7,7 @@ import datetime
 import errno
 import json
 import random
+import re
 
 import pytest
 
@@ -388,3 +389,14 @@ def test_catalog_from_litellm_refuses_what_it_cannot_read():
         deep = [deep]
     with pytest.raises(eligo.CatalogError, match="nested"):
         eligo.Catalog.from_litellm([{"model_name": "x", "litellm_params": {"model": "openai/x", "deep": deep}}])
+
+
+def test_integrations_plain_python_host_example_runs(root, capsys):
+    text = (root / "docs" / "INTEGRATIONS.md").read_text(encoding="utf-8")
+    section = text.split("\n## A plain Python host\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    namespace = {}
+    exec(compile(block, "docs/INTEGRATIONS.md", "exec"), namespace)
+    # The example's own asserts ran; its last event is a stored block.
+    assert namespace["events"][-1]["request"]["id"] == "req-9"
+    assert '"text": "require hipaa"' in capsys.readouterr().out

@@ -194,6 +194,15 @@ def error_message(e: openai.APIStatusError) -> str:
     return message
 
 
+def without_id(request: dict[str, Any]) -> dict[str, Any]:
+    """An event's `request` without its id, which the gateway makes anew
+    for each request (checked to be one)."""
+    rest = dict(request)
+    rid = rest.pop("id")
+    assert isinstance(rid, str) and rid, request
+    return rest
+
+
 def fingerprint(policy_text: str) -> str:
     return eligo.compile(policy_text).fingerprint
 
@@ -234,7 +243,7 @@ async def test_blocked_request_is_refused_before_any_upstream_is_contacted(tmp_p
 
         [event] = h.events("block")
         assert event["schema"] == "eligo.security_event/2" and event["status"] == 403
-        assert event["request"] == {"model": "m-open", "pinned": None, "attributes": {}, "missing": []}
+        assert without_id(event["request"]) == {"model": "m-open", "pinned": None, "attributes": {}, "missing": []}
         assert event["policies"][0]["fingerprint"] == fingerprint(STRICT)
         assert event["candidate_count"] == 1
         assert [g["candidates"] for g in event["groups"]] == [["cloud/m-open"]]
@@ -250,10 +259,31 @@ async def test_pinned_non_compliant_target_is_blocked_not_rerouted(tmp_path: Pat
         assert "The pinned provider cloud/m-chat does not meet its requirements." in info.value.message
         assert h.received() == {"cloud": 0, "primary": 0, "secondary": 0}
         [event] = h.events("block")
-        assert event["request"] == {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []}
+        assert without_id(event["request"]) == {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []}
 
         # The same model routed automatically is served by a compliant target.
         assert (await h.content("m-chat"))[0] == "Hello from primary"
+
+
+@async_test
+async def test_the_request_id_reaches_the_event_and_the_answer(tmp_path: Path) -> None:
+    async with running(tmp_path, STRICT) as h:
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await h.client.chat.completions.create(
+                model="cloud/m-chat", messages=MESSAGES, extra_headers={"x-request-id": "trace-42"}
+            )
+        assert info.value.response.headers["x-request-id"] == "trace-42"
+        # A value that is not a plain token is replaced, never logged.
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await h.client.chat.completions.create(
+                model="cloud/m-chat", messages=MESSAGES, extra_headers={"x-request-id": "a b;c=d" + "x" * 200}
+            )
+        made = info.value.response.headers["x-request-id"]
+        assert made.startswith("req-") and len(made) == 36
+        assert [e["request"]["id"] for e in h.events("block")] == ["trace-42", made]
+        # A routed answer carries its id too.
+        raw = await h.client.chat.completions.with_raw_response.create(model="m-chat", messages=MESSAGES)
+        assert raw.headers["x-request-id"].startswith("req-")
 
 
 @pytest.mark.parametrize("failure", ["status-500", "connection-refused"])
@@ -295,7 +325,7 @@ async def test_warn_mode_lets_traffic_through_and_logs_the_event(tmp_path: Path)
         assert h.received() == {"cloud": 3, "primary": 0, "secondary": 0}
 
         events = h.events("warn")
-        assert [e["request"] for e in events] == [
+        assert [without_id(e["request"]) for e in events] == [
             {"model": "m-open", "pinned": None, "attributes": {}, "missing": []},
             {"model": "m-chat", "pinned": "cloud/m-chat", "attributes": {}, "missing": []},
             {"model": "m-chat", "pinned": None, "attributes": {}, "missing": []},
@@ -354,7 +384,7 @@ async def test_event_lines_are_ascii_with_escapes(tmp_path: Path) -> None:
         assert "\\u2028" in raw.decode() and "\\u0085" in raw.decode()
         assert raw.count(b"\n") == 2  # policy_loaded and the block
         [event] = h.events("block")
-        assert event["request"] == {"model": model, "pinned": None, "attributes": {}, "missing": []}
+        assert without_id(event["request"]) == {"model": model, "pinned": None, "attributes": {}, "missing": []}
 
 
 # Regression: the 404 for an unknown model or target carried eligo's help,
@@ -948,7 +978,7 @@ async def test_a_request_of_no_known_class_gets_the_strictest_treatment(tmp_path
         with pytest.raises(openai.PermissionDeniedError):
             await nofloor.chat.completions.create(model="cloud/m-chat", messages=MESSAGES)
         [event] = h.events("block")
-        assert event["request"] == {
+        assert without_id(event["request"]) == {
             "model": "m-chat",
             "pinned": "cloud/m-chat",
             "attributes": {"team": "research"},
