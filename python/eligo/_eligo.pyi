@@ -20,6 +20,7 @@ _Date = Union[str, datetime.date]
 __all__ = [
     "Candidate",
     "Catalog",
+    "ComplianceBlocked",
     "CatalogError",
     "EventGroup",
     "EventPolicy",
@@ -71,6 +72,21 @@ class PolicyFileNotFoundError(FileNotFoundError, PolicyError):
     ``Catalog.from_file``): a ``FileNotFoundError`` (``errno``,
     ``filename``) and a ``PolicyError`` (``diagnostics``, code
     ``io/not-found``)."""
+
+class ComplianceBlocked(Exception):
+    """No compliant provider remains for a request (``Decision.raise_if_blocked``):
+    the 403 a host answers before any data leaves. ``str()`` is the block
+    message. ``eligo.integrations.litellm.ComplianceBlocked`` is a subclass,
+    so a host catches both with this class."""
+
+    decision: Decision
+    status: int
+    # Always "no_compliant_provider" and the OpenAI-shaped 403 body (a dict);
+    # typed as widely as LiteLLM's permission error types them, which the
+    # LiteLLM integration's subclass also is.
+    code: Optional[str]
+    body: Any
+    event: Optional[SecurityEvent]
 
 class PolicyImportError(PolicyError):
     """Another gateway's policy could not be translated (``import_policy``):
@@ -275,6 +291,10 @@ class Decision:
     def candidates(self) -> list[Candidate]: ...
     def to_dict(self) -> dict[str, Any]:
         """The decision as JSON (docs/EVENTS.md §3), its event included."""
+    def raise_if_blocked(self) -> None:
+        """Raises ``ComplianceBlocked`` (with ``decision``, ``status`` 403,
+        ``code`` ``no_compliant_provider``, the 403 ``body`` and the
+        ``event``) when the decision is a block; else returns ``None``."""
 
 @final
 class Target:

@@ -50,6 +50,12 @@ create_exception!(
 );
 create_exception!(
     eligo,
+    ComplianceBlocked,
+    pyo3::exceptions::PyException,
+    "No compliant provider remains for the request: the 403 to answer (`Decision.raise_if_blocked`)."
+);
+create_exception!(
+    eligo,
     PolicyImportError,
     PolicyError,
     "Another gateway's policy could not be translated into eligo's language."
@@ -1553,6 +1559,7 @@ fn _eligo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CatalogError", py.get_type::<CatalogError>())?;
     m.add("RequestError", py.get_type::<RequestError>())?;
     m.add("PolicyImportError", py.get_type::<PolicyImportError>())?;
+    m.add("ComplianceBlocked", py.get_type::<ComplianceBlocked>())?;
     m.add("PolicyFileNotFoundError", not_found_type(py)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -385,6 +385,25 @@ impl PyDecision {
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         ser_to_py(py, &self.inner)
     }
+    /// Raises `ComplianceBlocked` for a blocked decision, carrying the
+    /// decision, its 403 body, code and event; else returns nothing.
+    fn raise_if_blocked(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let decision = slf.get();
+        if !decision.inner.is_blocked() {
+            return Ok(());
+        }
+        let err = super::ComplianceBlocked::new_err(
+            decision.inner.message().unwrap_or_default().to_string(),
+        );
+        let value = err.value(py);
+        value.setattr("decision", slf)?;
+        value.setattr("status", decision.inner.status())?;
+        value.setattr("code", decision.inner.code())?;
+        value.setattr("body", decision.error_body(py)?)?;
+        value.setattr("event", decision.event(py)?)?;
+        Err(err)
+    }
     fn __repr__(&self) -> String {
         format!(
             "Decision({}, status={}, targets={:?})",

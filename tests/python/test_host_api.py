@@ -400,3 +400,16 @@ def test_integrations_plain_python_host_example_runs(root, capsys):
     # The example's own asserts ran; its last event is a stored block.
     assert namespace["events"][-1]["request"]["id"] == "req-9"
     assert '"text": "require hipaa"' in capsys.readouterr().out
+
+
+def test_raise_if_blocked(catalog):
+    policy = eligo.load("policies/regulated-routing.pol")
+    assert policy.route(catalog, "deepseek-v3.2").raise_if_blocked() is None
+    d = policy.route(catalog, "deepseek/deepseek-v3.2", request_id="r-1")
+    with pytest.raises(eligo.ComplianceBlocked) as info:
+        d.raise_if_blocked()
+    e = info.value
+    assert not isinstance(e, eligo.PolicyError)  # a decision, not bad input
+    assert (e.status, e.code, e.body) == (403, "no_compliant_provider", d.error_body)
+    assert e.decision.request_id == "r-1" and e.event.to_dict() == d.event.to_dict()
+    assert str(e) == d.message

@@ -319,6 +319,8 @@ def test_pinned_non_compliant_deployment_is_blocked(governed, upstreams):
     error = caught.value
     assert error.status_code == 403 and error.num_retries == 0
     assert isinstance(error, litellm.PermissionDeniedError)
+    # One class for a host to catch, with or without LiteLLM.
+    assert isinstance(error, eligo.ComplianceBlocked)
     assert error.code == "no_compliant_provider"
     assert error.body == error.decision.error_body
     assert error.body["error"]["code"] == "no_compliant_provider"

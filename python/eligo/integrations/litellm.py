@@ -126,10 +126,11 @@ RequestAttributes = Mapping[str, Union[str, int, bool, None]]
 # -- errors -----------------------------------------------------------------
 
 
-class ComplianceBlocked(PermissionDeniedError):
+class ComplianceBlocked(PermissionDeniedError, eligo.ComplianceBlocked):
     """eligo blocked the request: no deployment of the group meets the
     policy, or the pinned deployment does not. HTTP 403, never retried; a
-    pinned request never falls back to another group.
+    pinned request never falls back to another group. Both LiteLLM's
+    permission error and ``eligo.ComplianceBlocked``.
 
     ``body`` is eligo's OpenAI-compatible 403 body (``decision.error_body``),
     ``code`` is ``"no_compliant_provider"``, ``event`` the security event
@@ -152,7 +153,7 @@ class ComplianceBlocked(PermissionDeniedError):
         )
         self.decision = decision
         self.body = body
-        self.code = decision.code
+        self.code = decision.code or "no_compliant_provider"
         self.event = decision.event
 
 
