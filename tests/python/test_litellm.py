@@ -659,3 +659,44 @@ def test_integrations_doc_example_runs(upstreams, monkeypatch):
     for block in blocks:
         exec(compile(block, "docs/INTEGRATIONS.md", "exec"), namespace)
     assert upstreams.names() <= {"eu-doc", "us-doc"} and upstreams.names()
+
+
+# -- crossed with the rest of eligo ------------------------------------------------
+
+
+def test_layers_expiring_evidence_and_a_wildcard_group(governed, upstreams):
+    # eu-a's SOC 2 evidence expired yesterday (UTC); eu-b's holds for years;
+    # the wildcard deployment serves every model name and declares nothing.
+    import datetime
+
+    yesterday = (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)).isoformat()
+    models = [
+        deployment(upstreams.base, "eu-a", "gpt-eu", soc2={"value": True, "expires": yesterday}, training_opt_out=True),
+        deployment(upstreams.base, "eu-b", "gpt-eu", soc2={"value": True, "expires": "2099-12-31"}, training_opt_out=True),
+        deployment(upstreams.base, "any-x", "*", model="openai/*"),
+    ]
+    baseline = eligo.compile('policy "org"; require soc2;')
+    project = eligo.compile('policy "proj"; mode warn; require gdpr;')
+    router = governed(policy=[baseline, project], models=models)
+
+    async def many(model):
+        return {served(await router.acompletion(model, MESSAGES)) for _ in range(8)}
+
+    # Expired evidence is unknown: only eu-b, and the warn layer removes nothing
+    # but records that it would have (one event a request).
+    assert run(many("gpt-eu")) == {"eu-b"}
+    assert upstreams.names() == {"eu-b"}
+    assert len(router.events) == 8 and {e.action for e in router.events} == {"warn"}
+    assert [p.name for p in router.events[0].policies] == ["org", "proj"]
+    # The wildcard deployment declares nothing: a model only it serves is blocked
+    # by the baseline, before any upstream is contacted.
+    upstreams.reset()
+    with pytest.raises(ComplianceBlocked) as caught:
+        run(router.acompletion("gpt-anything", MESSAGES))
+    assert caught.value.event.request.model == "gpt-anything"
+    assert upstreams.names() == set()
+    # Declared, it is judged as serving the model asked for.
+    router.upsert_deployment(
+        deployment(upstreams.base, "any-x", "*", model="openai/*", soc2=True, gdpr=True, training_opt_out=True)
+    )
+    assert run(many("gpt-anything")) == {"any-x"}
