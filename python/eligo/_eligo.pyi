@@ -336,8 +336,9 @@ class Catalog:
         or the prefix of ``litellm_params.model``, its id ``model_info.id``,
         its endpoint ``litellm_params.api_base``, its attributes
         ``model_info.data_policy``. Values other than mappings, lists, text,
-        numbers, bools and None (client objects among the settings) are read
-        as null."""
+        numbers, bools and None (a client object, an ``Enum``, a ``UUID``)
+        are ignored among the settings eligo does not read, and refused
+        (``CatalogError``) in a field it reads."""
     @staticmethod
     def from_targets(targets: Iterable[Mapping[str, Any]]) -> Catalog:
         """A catalog of target mappings, each read as ``Policy.evaluate`` reads one."""

@@ -1340,11 +1340,13 @@ fn diff(
 
 /// A configuration value (a LiteLLM `model_list`, say) as JSON: mappings
 /// with text keys, lists, tuples, text, numbers, bools and None. Anything
-/// else (a client object among a deployment's settings) becomes null: the
-/// reader ignores such settings, and a field it reads that is null is
-/// missing, so nothing is read as declared that was not. At most `budget`
-/// values and `MAX_DEPTH` levels; a mapping is read from a copy of its
-/// items (an exact dict) or through `keys()` and `[key]`.
+/// else (a client object among a deployment's settings, an `Enum`, a
+/// `UUID`) becomes `{"python_object": TYPE}`: the reader ignores the
+/// settings it does not read, and refuses such a value in a field it reads
+/// (an id, a provider, a declaration) as being of the wrong type, rather
+/// than read it as missing and fall back to another field. At most
+/// `budget` values and `MAX_DEPTH` levels; a mapping is read from a copy of
+/// its items (an exact dict) or through `keys()` and `[key]`.
 fn config_json(obj: &Bound<'_, PyAny>, depth: usize, budget: &mut usize) -> PyResult<J> {
     let fail = |m: String| -> PyErr { to_py_err(obj.py(), &crate::bindings::invalid_config(m)) };
     *budget = budget.checked_sub(1).ok_or_else(|| {
@@ -1392,7 +1394,14 @@ fn config_json(obj: &Bound<'_, PyAny>, depth: usize, budget: &mut usize) -> PyRe
             }
             out
         } else {
-            return Ok(J::Null);
+            let kind = obj
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            let mut marker = serde_json::Map::new();
+            marker.insert("python_object".into(), J::String(kind));
+            return Ok(J::Object(marker));
         };
     let mut map = serde_json::Map::new();
     for (k, v) in entries {

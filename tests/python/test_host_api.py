@@ -384,6 +384,22 @@ def test_catalog_from_litellm_refuses_what_it_cannot_read():
         eligo.Catalog.from_litellm(
             [{"model_name": "x", "litellm_params": {"model": "openai/x"}}, {"model_name": "x", "litellm_params": {"model": "openai/x"}}]
         )
+    # A value that is not data, in a field the reader reads, is refused: an
+    # Enum provider is never replaced by the model's prefix, a UUID id never
+    # by the provider model.
+    import enum
+    import uuid
+
+    class Provider(enum.Enum):
+        AZURE = "azure"
+
+    for bad in (
+        {"litellm_params": {"model": "openai/x", "custom_llm_provider": Provider.AZURE}},
+        {"litellm_params": {"model": "openai/x"}, "model_info": {"id": uuid.uuid4()}},
+        {"litellm_params": {"model": "openai/x"}, "model_info": {"data_policy": {"soc2": Provider.AZURE}}},
+    ):
+        with pytest.raises(eligo.CatalogError):
+            eligo.Catalog.from_litellm([{"model_name": "x", **bad}])
     deep = []
     for _ in range(100):
         deep = [deep]

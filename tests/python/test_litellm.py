@@ -249,7 +249,9 @@ def test_group_routes_only_to_compliant_deployments(governed, upstreams):
 
 
 def test_failing_compliant_deployment_falls_back_to_the_other_compliant_one(governed, upstreams):
-    router = governed(num_retries=3, retry_after=0)
+    # eu-a cools down on its first failure, so a retry cannot pick it again
+    # (a random pick between two would, now and then, four times running).
+    router = governed(num_retries=3, retry_after=0, allowed_fails=0, cooldown_time=60)
     upstreams.failing.add("eu-a")
     for _ in range(4):
         assert served(run(router.acompletion("gpt-eu", MESSAGES, eligo_request=PUBLIC))) == "eu-b"
@@ -700,3 +702,61 @@ def test_layers_expiring_evidence_and_a_wildcard_group(governed, upstreams):
         deployment(upstreams.base, "any-x", "*", model="openai/*", soc2=True, gdpr=True, training_opt_out=True)
     )
     assert run(many("gpt-anything")) == {"any-x"}
+
+
+# -- found in review: each was a way around eligo before its fix --------------------
+
+
+def test_several_deployments_changed_directly_at_once_are_all_governed(governed, upstreams):
+    router = governed()
+    bad = [
+        deployment(upstreams.base, "bad-1", "gpt-bad", soc2=False, training_opt_out=False),
+        deployment(upstreams.base, "bad-2", "gpt-bad", soc2=False, training_opt_out=False),
+    ]
+    router.router.apply(ChangeSet(upsert=[Deployment(**d) for d in bad]))
+    with pytest.raises(UnroutableRequest):  # the request that found them unmarked
+        run(router.acompletion("gpt-bad", MESSAGES))
+    assert all(d["model_info"].get(SCOPE_KEY) for d in router.router.registry().all())
+    for model in ["gpt-bad", "gpt-bad", "bad-2"]:
+        with pytest.raises(ComplianceBlocked):
+            run(router.acompletion(model, MESSAGES))
+    # A config reload on the litellm Router re-marks every deployment too.
+    router.router.set_model_list(model_list(upstreams.base))
+    with pytest.raises(UnroutableRequest):
+        run(router.acompletion("gpt-cn2", MESSAGES, eligo_request=PUBLIC))
+    for model in ["gpt-cn2", "cn2-x", "cn-x"]:
+        with pytest.raises(ComplianceBlocked):
+            run(router.acompletion(model, MESSAGES, eligo_request=PUBLIC))
+    assert upstreams.names() == set()
+
+
+def test_a_wildcard_deployment_reached_by_a_fallback_is_judged_for_that_group(governed, upstreams):
+    policy = eligo.compile('policy "p"; require soc2; deny model ["gpt-5"];')
+    models = [
+        deployment(upstreams.base, "any-x", "*", model="openai/*", soc2=True),
+        deployment(upstreams.base, "eu-a", "gpt-eu", soc2=True),
+    ]
+    router = governed(policy=policy, models=models, num_retries=0, fallbacks=[{"gpt-eu": ["gpt-5"]}])
+    with pytest.raises(ComplianceBlocked):
+        run(router.acompletion("gpt-5", MESSAGES))
+    upstreams.failing.add("eu-a")
+    with pytest.raises(Exception):
+        run(router.acompletion("gpt-eu", MESSAGES))
+    assert upstreams.hits("any-x") == 0
+
+
+def test_a_reused_metadata_dict_never_carries_an_allow_to_another_request(governed, upstreams):
+    router = governed()
+    # A caller keeping one metadata dict (and its id) for a session.
+    for ids in ({"metadata": {REQUEST_ID_KEY: "session-42"}}, {"metadata": {}, "litellm_trace_id": "t-1"}):
+        upstreams.reset()
+        metadata = ids["metadata"]
+        metadata["eligo_request"] = PUBLIC
+        extra = {k: v for k, v in ids.items() if k != "metadata"}
+        first = run(router.router.acompletion(model="eu-b", messages=MESSAGES, metadata=metadata, **extra))
+        assert served(first) == "eu-b"
+        metadata["eligo_request"] = {"data_class": "phi"}  # the same dict, now a PHI request
+        with pytest.raises(ComplianceBlocked):
+            run(router.router.acompletion(model="eu-b", messages=MESSAGES, metadata=metadata, **extra))
+        assert upstreams.hits("eu-b") == 1
+    assert [e.action for e in router.events] == ["block", "block"]

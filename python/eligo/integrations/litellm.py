@@ -246,6 +246,9 @@ class _RequestState(dict):  # type: ignore[type-arg]
         self.reported = False  # the event was delivered, or there was none to give
         self.pinned = False  # a pinned request: never re-routed to another group
         self.final = False  # refused outright: no fallback either
+        # The request id, its attributes, the policy layers and the catalog
+        # version the record was made under.
+        self.context: tuple[Any, ...] = ()
 
     def __copy__(self) -> _RequestState:
         return self
@@ -361,19 +364,30 @@ class _Governor:
     def adopt(self) -> bool:
         """Marks the deployments added or replaced on the ``litellm.Router``
         itself, behind the facade, so that eligo decides for them too;
-        whether there were any."""
+        whether there were any. All are re-marked in one change, and the
+        version is taken as adopted only once every deployment carries the
+        mark (until then each request is refused)."""
         version = self.router.registry().version
         if version == self._adopted:
             return False
         adopted = False
         with self._lock:
-            for d in self.router.registry().all():
-                if (d.get("model_info") or {}).get(SCOPE_KEY) != self.scope:
+            for _ in range(3):
+                unmarked = [
+                    dict(d)
+                    for d in list(self.router.registry().all())
+                    if (d.get("model_info") or {}).get(SCOPE_KEY) != self.scope
+                ]
+                if not unmarked:
+                    self._adopted = self.router.registry().version
+                    return adopted
+                adopted = True
+                for d in unmarked:
                     logger.warning("deployment %s was changed on the litellm Router directly; governing it", _id(d))
-                    self.router.apply(ChangeSet(upsert=[Deployment(**_mark(d, self.scope))]))
-                    adopted = True
-            self._adopted = self.router.registry().version
-        return adopted
+                self.router.apply(ChangeSet(upsert=[Deployment(**_mark(d, self.scope)) for d in unmarked]))
+            # Still unmarked after three rounds: leave the version unadopted,
+            # so that the next request tries again, and refuse this one.
+            return True
 
     def validate(self, model_list: Sequence[Mapping[str, Any]]) -> None:
         """Raises ``eligo.CatalogError`` when ``model_list`` is not a catalog."""
@@ -382,18 +396,35 @@ class _Governor:
     # Per request.
 
     def state(self, request_kwargs: Mapping[str, Any]) -> _RequestState:
+        """This client request's record. A record is shared by the attempts
+        of one request (retries, fallback hops), and never by a request with
+        other attributes, another policy or another catalog, even one that
+        reuses the metadata dict and its id: what was allowed is never taken
+        as allowed under anything else."""
         md = _metadata(request_kwargs)
         key = md.get(REQUEST_ID_KEY) or request_kwargs.get("litellm_trace_id")
         key = None if key is None else str(key)
+        try:
+            attributes = json.dumps(md.get(REQUEST_KEY), sort_keys=True, default=repr)
+        except (TypeError, ValueError):
+            attributes = repr(md.get(REQUEST_KEY))
+        context = (key, attributes, self.layers, self.snapshot().version)
         state = md.get(_STATE_KEY)
-        if isinstance(state, _RequestState) and state.owner is self and state.key == key:
+        if isinstance(state, _RequestState) and state.owner is self and state.context == context:
             return state
         state = _RequestState(self, key, key or str(uuid.uuid4()))
+        state.context = context
         md[_STATE_KEY] = state
         return state
 
     def decide(
-        self, snapshot: _Snapshot, model: str, pinned: bool, state: _RequestState, request_kwargs: Mapping[str, Any]
+        self,
+        snapshot: _Snapshot,
+        model: str,
+        pinned: bool,
+        state: _RequestState,
+        request_kwargs: Mapping[str, Any],
+        pin: Optional[str] = None,
     ) -> eligo.Decision:
         if snapshot.catalog is None:
             state.final = True
@@ -408,12 +439,15 @@ class _Governor:
         attributes = _metadata(request_kwargs).get(REQUEST_KEY)
         layers = self.layers
         try:
+            # `pin` pins that deployment for the model `model`; else `model`
+            # is a group (pinned=False) or a deployment id (pinned=True).
+            how: dict[str, Any] = {"pin": pin} if pin is not None else {"pinned": pinned}
             if len(layers) == 1:
                 return layers[0].route(
-                    snapshot.catalog, model, pinned=pinned, request=attributes, request_id=state.request_id
+                    snapshot.catalog, model, request=attributes, request_id=state.request_id, **how
                 )
             return eligo.route_layered(
-                layers, snapshot.catalog, model, pinned=pinned, request=attributes, request_id=state.request_id
+                layers, snapshot.catalog, model, request=attributes, request_id=state.request_id, **how
             )
         except eligo.PolicyError as error:
             state.final = True
@@ -477,12 +511,24 @@ class _Governor:
     def check_pick(self, info: Mapping[str, Any], kwargs: Mapping[str, Any]) -> None:
         state = self.state(kwargs)
         id = info.get("id")
+        snapshot = self.snapshot()
+        target = snapshot.catalog.get(id) if snapshot.catalog is not None and isinstance(id, str) else None
+        if target is not None and target.model == "*":
+            # A deployment serving every model name is judged as serving the
+            # group this attempt asks for (on a fallback hop, the group
+            # fallen back to), whatever was decided for an earlier one.
+            name = _metadata(kwargs).get("model_group")
+            if not isinstance(name, str) or not name or name == "*":
+                state.final = True
+                raise UnroutableRequest("no model name to judge a wildcard deployment for", str(id), "request/unknown-model")
+            decision = self.decide(snapshot, name, True, state, kwargs, pin=str(id))
+            self.enforce(decision, state, name)
+            return
         if id in state.allowed:
             return
         # Not among what eligo allowed this request: a request naming a
         # deployment id (LiteLLM skips the filter for those), judged pinned.
         state.pinned = True
-        snapshot = self.snapshot()
         if snapshot.catalog is not None and (not isinstance(id, str) or id not in snapshot.catalog):
             state.final = True
             raise UnroutableRequest("the deployment picked is not in the catalog", str(id), "request/unknown-target")
@@ -519,6 +565,11 @@ def _mark(deployment: Mapping[str, Any], scope: str) -> dict[str, Any]:
 
 
 def _ours(deployments: Iterable[Mapping[str, Any]], scope: str) -> bool:
+    """Whether any of the deployments carries the mark of the router of
+    ``scope``. Every deployment of a governed router carries it: the facade
+    marks what it adds, and each pick first marks (``_Governor.adopt``)
+    whatever was changed on the ``litellm.Router`` directly, refusing that
+    request."""
     return any((d.get("model_info") or {}).get(SCOPE_KEY) == scope for d in deployments)
 
 
@@ -652,8 +703,10 @@ class Router:
 
     Call ``completion``/``acompletion``/``embedding``/``aembedding`` with
     ``eligo_request={"data_class": "phi", ...}`` for the request attributes.
-    ``router`` is the ``litellm.Router``: its async methods are governed
-    too, its sync ones fail closed. Change deployments through this object
+    ``router`` is the ``litellm.Router``: its async methods that pick a
+    deployment are governed too, its sync ones fail closed; its moderation
+    methods (``amoderation``) pick no deployment for a name that is not a
+    model group and are not governed, so do not expose them to clients. Change deployments through this object
     (``add_deployment``, ...) so that they are marked and checked; ``close()``
     (or a ``with`` block) ends it.
     """
