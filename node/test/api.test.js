@@ -212,6 +212,19 @@ test('catalogs: files, JSON, targets, LiteLLM, lookups, updates', () => {
   assert.deepEqual(litellm.ids, ['azure-eu']);
   assert.equal(eligo.compile('require soc2').filter(litellm).length, 1);
   assert.equal(eligo.Catalog.fromLitellm({ model_list: [] }).length, 0);
+  // A setting that is not data is ignored where eligo reads nothing, and
+  // refused where it reads a field: never read as missing there.
+  class Client {}
+  const with_ = (extra) => [{ model_name: 'm', litellm_params: { model: 'openai/m', ...extra.params }, model_info: extra.info }];
+  assert.equal(eligo.Catalog.fromLitellm(with_({ params: { client: new Client() } })).length, 1);
+  for (const bad of [
+    { params: { custom_llm_provider: new Client() } },
+    { info: { id: new Client() } },
+    { info: { data_policy: { soc2: () => true } } },
+    { info: { id: 7n } },
+  ]) {
+    assert.throws(() => eligo.Catalog.fromLitellm(with_(bad)), eligo.CatalogError);
+  }
   assert.deepEqual(eligo.Catalog.fromTargets([{ provider: 'a', model: 'm', attributes: { gdrp: true } }]).lint()
     .map((d) => d.code), ['lint/misspelled-attribute']);
 });

@@ -224,11 +224,13 @@ impl<'e> Reader<'e> {
 
     /// A configuration value (a LiteLLM `model_list`) as JSON: plain
     /// objects, arrays, text, numbers, booleans and null. Anything else (a
-    /// client object among a deployment's settings, a function) becomes
-    /// null, as does a number that is not finite: the reader ignores such
-    /// settings, and a field it reads that is null is missing, so nothing
-    /// is read as declared that was not. At most `MAX_VALUES` values and
-    /// `MAX_DEPTH` levels.
+    /// client object among a deployment's settings, a function, a bigint)
+    /// becomes `{"js_value": KIND}`: the reader ignores the settings it does
+    /// not read, and refuses such a value in a field it reads (an id, a
+    /// provider, a declaration) as being of the wrong type, rather than read
+    /// it as missing and fall back to another field. A number that is not
+    /// finite becomes null. At most `MAX_VALUES` values and `MAX_DEPTH`
+    /// levels.
     pub(super) fn config(&mut self, v: &Unknown<'e>, depth: usize) -> napi::Result<J> {
         let fail = |env: &Env, m: String| throw(env, &crate::bindings::invalid_config(m));
         if self.budget.count().is_err() {
@@ -274,7 +276,7 @@ impl<'e> Reader<'e> {
             ValueType::Object => {
                 let obj = v.coerce_to_object()?;
                 if !is_plain(self.env, &obj, &self.object_proto)? {
-                    return Ok(J::Null);
+                    return Ok(not_data(v));
                 }
                 let Some(keys) = keys(&obj)? else {
                     return Err(fail(
@@ -297,9 +299,18 @@ impl<'e> Reader<'e> {
                 }
                 J::Object(map)
             }
-            _ => J::Null,
+            ValueType::Null | ValueType::Undefined => J::Null,
+            _ => not_data(v),
         })
     }
+}
+
+/// A configuration value that is not data, as a marker no reader takes for
+/// a value of its own.
+fn not_data(v: &Unknown<'_>) -> J {
+    let mut marker = serde_json::Map::new();
+    marker.insert("js_value".into(), J::String(describe(v).to_string()));
+    J::Object(marker)
 }
 
 /// The options object of a call: a plain object whose keys are all among
