@@ -1194,12 +1194,16 @@ impl PyPolicy {
         request: Option<&Bound<'_, PyAny>>,
         request_id: Option<String>,
     ) -> PyResult<PyDecision> {
-        let attrs = request_attrs(py, request, &[self.inner.schema()])?;
-        let request = build_request(model, pin, pinned, parse_date(date)?, attrs, request_id)?;
         let layers = std::slice::from_ref(&self.inner);
-        let r = py.detach(|| crate::route_layered(layers, &catalog.inner, &request));
-        r.map(|inner| PyDecision { inner })
-            .map_err(|e| to_py_err(py, &e))
+        let how = RouteArgs {
+            model,
+            pin,
+            pinned,
+            date,
+            request,
+            request_id,
+        };
+        route_under(py, layers, catalog, how)
     }
 
     /// Every target of a catalog, allowed or blocked, with reasons; with
@@ -1290,20 +1294,63 @@ fn route_layered(
             "`layers`: expected a list of Policy objects",
         ));
     }
-    let mut policies = Vec::new();
-    for (i, layer) in layers.try_iter()?.enumerate() {
-        let layer = layer?;
-        let p = layer
-            .cast::<PyPolicy>()
-            .map_err(|_| PyTypeError::new_err(format!("`layers[{i}]`: expected a Policy")))?;
-        policies.push(p.get().inner.clone());
-    }
-    let schemas: Vec<&crate::Schema> = policies.iter().map(crate::Policy::schema).collect();
-    let attrs = request_attrs(py, request, &schemas)?;
-    let request = build_request(model, pin, pinned, parse_date(date)?, attrs, request_id)?;
-    let r = py.detach(|| crate::route_layered(&policies, &catalog.inner, &request));
+    let policies = policy_list(layers, "layers")?;
+    let how = RouteArgs {
+        model,
+        pin,
+        pinned,
+        date,
+        request,
+        request_id,
+    };
+    route_under(py, &policies, catalog, how)
+}
+
+/// The request arguments of `Policy.route` and `route_layered`.
+struct RouteArgs<'a, 'py> {
+    model: &'a str,
+    pin: Option<&'a str>,
+    pinned: Option<bool>,
+    date: Option<&'a Bound<'py, PyAny>>,
+    request: Option<&'a Bound<'py, PyAny>>,
+    request_id: Option<String>,
+}
+
+/// Routes under `layers`, without the GIL: the request attributes typed by
+/// the layers' schemas, the request built as `build_request` builds it.
+fn route_under(
+    py: Python<'_>,
+    layers: &[crate::Policy],
+    catalog: &PyCatalog,
+    how: RouteArgs<'_, '_>,
+) -> PyResult<PyDecision> {
+    let schemas: Vec<&crate::Schema> = layers.iter().map(crate::Policy::schema).collect();
+    let attrs = request_attrs(py, how.request, &schemas)?;
+    let request = build_request(
+        how.model,
+        how.pin,
+        how.pinned,
+        parse_date(how.date)?,
+        attrs,
+        how.request_id,
+    )?;
+    let r = py.detach(|| crate::route_layered(layers, &catalog.inner, &request));
     r.map(|inner| PyDecision { inner })
         .map_err(|e| to_py_err(py, &e))
+}
+
+/// The `Policy` objects of a list or other iterable named `what` in errors.
+fn policy_list(items: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<crate::Policy>> {
+    use pyo3::exceptions::PyTypeError;
+    let mut policies = Vec::new();
+    for (i, item) in items.try_iter()?.enumerate() {
+        let item = item?;
+        let p = item
+            .cast::<PyPolicy>()
+            .map_err(|_| PyTypeError::new_err(format!("`{what}[{i}]`: expected a Policy")))?;
+        policies.push(p.get().inner.clone());
+    }
+    Ok(policies)
 }
 
 /// Compiles policy text, without the GIL (a 1 MiB policy takes a while).
@@ -1443,14 +1490,7 @@ fn policy_sets(policies: &Bound<'_, PyAny>) -> PyResult<Vec<crate::PolicySet>> {
                 item.get_type().name()?
             )));
         }
-        let mut layers = Vec::new();
-        for (j, layer) in item.try_iter()?.enumerate() {
-            let layer = layer?;
-            let p = layer.cast::<PyPolicy>().map_err(|_| {
-                PyTypeError::new_err(format!("`policies[{i}][{j}]`: expected a Policy"))
-            })?;
-            layers.push(p.get().inner.clone());
-        }
+        let layers = policy_list(&item, &format!("policies[{i}]"))?;
         let Some(first) = layers.first() else {
             return Err(PyValueError::new_err(format!(
                 "`policies[{i}]`: a layered policy set needs at least one Policy"
